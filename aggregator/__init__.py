@@ -1,0 +1,3 @@
+"""Feed aggregator and publisher for a multilingual community news portal."""
+
+__version__ = "0.1.0"
