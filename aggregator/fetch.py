@@ -1,0 +1,252 @@
+"""Getting a source's bytes over HTTP. This module owns httpx (async, HTTP/1.1,
+streaming, fine-grained timeouts, pluggable transports for tests).
+
+What a server gets from us, whatever it does (see :class:`FetchLimits`):
+
+* a descriptive User-Agent with a contact URL, conditional requests
+  (``If-None-Match`` / ``If-Modified-Since``, sent back verbatim);
+* connect and read timeouts, plus a total deadline for the whole fetch, because
+  a server that trickles one byte a second never trips a read timeout;
+* a body cap counted *after* decompression, enforced while streaming: we
+  decompress gzip/deflate ourselves, a bounded slice at a time, so a gzip bomb
+  stops at the cap instead of filling memory;
+* redirects followed by hand, at most ``max_redirects`` hops, http(s) only, and
+  reported as "permanent" only when every hop was a 301/308.
+
+A 304 is a :class:`FetchResult` with ``status == 304``; everything else that goes
+wrong raises a :class:`~aggregator.errors.FetchError` with a plain message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+import zlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from . import __version__
+from .errors import (
+    FetchError,
+    FetchTimeout,
+    GoneError,
+    HTTPStatusError,
+    NetworkError,
+    RedirectError,
+    TooLargeError,
+)
+from .models import FetchLimits, FetchRequest, FetchResult
+
+_REDIRECTS = {301, 302, 303, 307, 308}
+_PERMANENT = {301, 308}
+_ACCEPT = ("application/atom+xml, application/rss+xml, application/rdf+xml, "
+           "application/feed+json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, "
+           "text/calendar;q=0.9, text/html;q=0.7, */*;q=0.5")
+
+_STATUS_HINTS = {
+    401: "the server wants a login; the feed must be public",
+    403: "the server refuses us; it may block unknown clients or this address",
+    404: "the address does not exist (any more); check the URL in feeds.toml",
+    410: "the server says this feed is gone for good; the source is retired",
+    429: "the server asks us to slow down; we wait as long as it says",
+    500: "the partner's server has an internal error",
+    502: "the partner's server or its proxy is down",
+    503: "the partner's server is unavailable or in maintenance",
+    504: "the partner's proxy timed out",
+}
+
+
+def user_agent(contact: str | None) -> str:
+    """Who we are and where to complain: polite crawlers say both."""
+    about = f"; +{contact}" if contact else ""
+    return f"aggregator/{__version__} (community feed aggregator{about})"
+
+
+class Fetcher:
+    """An HTTP client with our limits. One per process; use ``async with``."""
+
+    def __init__(self, limits: FetchLimits, agent: str,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.limits = limits
+        self.client = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout),
+            headers={"User-Agent": agent, "Accept": _ACCEPT,
+                     "Accept-Encoding": "gzip, deflate"},
+            transport=transport,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            trust_env=False,
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def fetch(self, request: FetchRequest) -> FetchResult:
+        """GET ``request.url`` within the limits; raise FetchError or return the result."""
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self.limits.deadline):
+                return await self._follow(request, started)
+        except TimeoutError:
+            raise FetchTimeout(
+                f"no complete answer from {request.url} within {self.limits.deadline:g} s "
+                "(the server is too slow or stalls)") from None
+        except httpx.TimeoutException as error:
+            phase = "connecting" if isinstance(error, httpx.ConnectTimeout) else "waiting for data"
+            raise FetchTimeout(f"timed out {phase} ({request.url})") from error
+        except httpx.ConnectError as error:
+            raise _connect_error(request.url, error) from error
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as error:
+            raise NetworkError(f"the connection broke while talking to {request.url}: "
+                               f"{error or type(error).__name__}") from error
+        except httpx.InvalidURL as error:
+            raise FetchError(f"invalid URL {request.url!r}: {error}", code="bad_url") from error
+
+    async def _follow(self, request: FetchRequest, started: float) -> FetchResult:
+        url, permanent, hops, seen = request.url, True, 0, {request.url}
+        headers = {}
+        if request.etag:
+            headers["If-None-Match"] = request.etag
+        if request.last_modified:
+            headers["If-Modified-Since"] = request.last_modified
+        while True:
+            async with self.client.stream("GET", url, headers=headers) as response:
+                location = response.headers.get("location")
+                if response.status_code in _REDIRECTS and location:
+                    target = _redirect_target(url, location)
+                    hops += 1
+                    if hops > self.limits.max_redirects:
+                        raise RedirectError(f"more than {self.limits.max_redirects} redirects "
+                                            f"starting at {request.url}")
+                    if target in seen:
+                        raise RedirectError(f"redirect loop: {url} leads back to {target}")
+                    seen.add(target)
+                    permanent = permanent and response.status_code in _PERMANENT
+                    url = target
+                    continue
+                if response.status_code == 304:
+                    body = None
+                elif response.status_code >= 400:
+                    raise _status_error(url, response)
+                elif response.status_code != 200:
+                    raise HTTPStatusError(
+                        f"unexpected HTTP status {response.status_code} from {url}",
+                        status=response.status_code)
+                else:
+                    body = await self._read(response)
+                return FetchResult(
+                    url=url, status=response.status_code, body=body,
+                    content_type=response.headers.get("content-type"),
+                    etag=response.headers.get("etag"),
+                    last_modified=response.headers.get("last-modified"),
+                    permanent_redirect=url if hops and permanent else None,
+                    cache_control=response.headers.get("cache-control"),
+                    expires=response.headers.get("expires"),
+                    elapsed=time.monotonic() - started,
+                )
+
+    async def _read(self, response: httpx.Response) -> bytes:
+        cap = self.limits.max_body_bytes
+        declared = response.headers.get("content-length", "")
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if declared.isdigit() and encoding == "identity" and int(declared) > cap:
+            raise TooLargeError(f"the body is {int(declared):,} bytes; the limit is {cap:,}")
+        chunks, size = [], 0
+        async for chunk in _decoded(response.aiter_raw(), encoding, cap + 1):
+            size += len(chunk)
+            if size > cap:
+                raise TooLargeError(f"the body is larger than the limit of {cap:,} bytes "
+                                    "(after decompression)")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+async def _decoded(raw: AsyncIterator[bytes], encoding: str, cap: int) -> AsyncIterator[bytes]:
+    """Decompress a body stream, never producing more than ``cap`` bytes at once."""
+    if encoding in ("identity", ""):
+        async for chunk in raw:
+            yield chunk
+        return
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise FetchError(f"the server used a compression we did not ask for: {encoding}",
+                         code="decoding")
+    # wbits 47 = zlib or gzip header, auto-detected; raw deflate as a fallback
+    decoder = zlib.decompressobj(47)
+    try:
+        async for chunk in raw:
+            data = chunk
+            while data:
+                out = decoder.decompress(data, cap)
+                yield out
+                data = decoder.unconsumed_tail
+                if not out:
+                    break
+        tail = decoder.flush()
+        if tail:
+            yield tail
+    except zlib.error as error:
+        raise FetchError(f"the compressed body is corrupt: {error}", code="decoding") from error
+
+
+def _redirect_target(url: str, location: str) -> str:
+    try:
+        target = urljoin(url, location.strip())
+        parts = urlsplit(target)
+    except ValueError as error:
+        raise RedirectError(f"invalid redirect target {location!r} from {url}") from error
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RedirectError(f"redirect to a non-web address refused: {target!r} (from {url})")
+    return target
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` in seconds: either a number or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _status_error(url: str, response: httpx.Response) -> HTTPStatusError:
+    status = response.status_code
+    hint = _STATUS_HINTS.get(status) or (
+        "the partner's server failed" if status >= 500 else "the server refused the request")
+    message = f"HTTP {status} {response.reason_phrase} from {url}: {hint}"
+    if status == 410:
+        return GoneError(message, status=status)
+    return HTTPStatusError(message, status=status,
+                           retry_after=retry_after_seconds(response.headers.get("retry-after")))
+
+
+def _connect_error(url: str, error: httpx.ConnectError) -> NetworkError:
+    text = str(error)
+    host = urlsplit(url).hostname
+    cause = error.__context__ or error.__cause__
+    if isinstance(cause, ssl.SSLError) or "SSL" in text or "certificate" in text:
+        return NetworkError(f"TLS/certificate problem with {host}: {text}", code="tls")
+    if any(s in text for s in ("Name or service not known", "nodename nor servname",
+                               "getaddrinfo", "No address associated", "Temporary failure")):
+        return NetworkError(f"the host name {host} cannot be resolved (DNS)", code="dns")
+    if "refused" in text.lower():
+        return NetworkError(f"{host} refused the connection (nothing listens there)",
+                            code="refused")
+    return NetworkError(f"cannot connect to {host}: {text or type(error).__name__}")

@@ -1,0 +1,236 @@
+"""Typed values passed between the steps of the pipeline.
+
+config -> :class:`Settings` / :class:`SourceConfig`
+store  -> :class:`SourceState`
+fetch  -> :class:`FetchResult`      (a 304 is a value, not an exception)
+parse  -> :class:`ParsedFeed` of :class:`ParsedEntry`
+normalise -> :class:`Entry`
+the spine -> :class:`UpdateResult`
+
+All are frozen: a step returns a new value instead of changing the one it got.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+
+class SourceKind(StrEnum):
+    FEED = "feed"
+    HTML = "html"
+    ICAL = "ical"
+
+
+@dataclass(frozen=True, slots=True)
+class HtmlSelectors:
+    """Where the items are on a news page without a feed (``[source.html]``)."""
+
+    item: str
+    title: str
+    link: str | None = None
+    date: str | None = None
+    summary: str | None = None
+    image: str | None = None
+    date_format: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """One ``[[source]]`` block of feeds.toml."""
+
+    id: str
+    name: str
+    url: str
+    homepage: str | None = None
+    language: str | None = None
+    kind: SourceKind = SourceKind.FEED
+    interval: timedelta | None = None
+    tags: tuple[str, ...] = ()
+    html: HtmlSelectors | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    """What a server gets from us at most: time, bytes, hops."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    deadline: float = 60.0  # total seconds for one fetch, whatever the server does
+    max_body_bytes: int = 15 * 1024 * 1024  # counted after decompression
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The ``[aggregator]`` table with environment overrides applied, plus the sources."""
+
+    config_path: Path
+    title: str
+    base_url: str
+    database: Path
+    output_dir: Path
+    interval: timedelta
+    max_entries: int
+    languages: tuple[str, ...]
+    sources: tuple[SourceConfig, ...]
+    contact: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    limits: FetchLimits = field(default_factory=FetchLimits)
+    concurrency: int = 8
+    per_host: int = 2
+
+    def source(self, source_id: str) -> SourceConfig | None:
+        return next((s for s in self.sources if s.id == source_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What the database remembers about a source between fetches."""
+
+    id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    moved_to: str | None = None  # where a permanent redirect (301/308) led
+    moved_from: str | None = None  # the configured URL that redirect started from
+    last_fetch: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_code: str | None = None
+    last_error_at: datetime | None = None
+    failures: int = 0
+    next_fetch: datetime | None = None
+    retired: bool = False
+    feed_title: str | None = None
+    feed_link: str | None = None
+    feed_id: str | None = None
+    feed_updated: datetime | None = None
+    warning: str | None = None  # the last fetch worked, but something was off
+    entry_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRequest:
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What came back from a server: bytes, or "not modified"."""
+
+    url: str  # the final URL after redirects
+    status: int
+    body: bytes | None  # None on 304
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_redirect: str | None = None  # target of a 301/308 chain, if every hop was permanent
+    cache_control: str | None = None
+    expires: str | None = None
+    elapsed: float = 0.0
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntry:
+    """One item as the feed says it, before any cleaning. HTML fields are untrusted."""
+
+    id: str | None
+    link: str | None
+    title: str | None
+    title_is_html: bool
+    summary: str | None
+    summary_is_html: bool
+    content: str | None
+    content_is_html: bool
+    author: str | None
+    published: datetime | None
+    updated: datetime | None
+    language: str | None
+    categories: tuple[str, ...] = ()
+    base: str | None = None  # xml:base in effect for this entry
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    format: str  # e.g. "rss20", "atom10" (feedparser's version names)
+    title: str | None
+    link: str | None
+    id: str | None
+    updated: datetime | None
+    language: str | None
+    entries: tuple[ParsedEntry, ...]
+    warning: str | None = None  # set when the feed was malformed but usable
+    ttl_minutes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One entry, cleaned and ready to store and publish.
+
+    ``key`` identifies the entry within its source; ``content_hash`` tells whether
+    it changed. Text fields are plain text, HTML fields are sanitised.
+    """
+
+    source_id: str
+    key: str
+    guid: str | None
+    link: str | None
+    title: str
+    summary_html: str
+    content_html: str
+    author: str | None
+    published: datetime | None  # None: not given or not believable; the store uses first-seen
+    updated: datetime | None
+    language: str | None
+    language_origin: str  # "entry", "feed", "source" or "unknown"
+    categories: tuple[str, ...]
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """An entry as the database keeps it: with our stable public id and real dates."""
+
+    uid: str  # our atom:id, e.g. "urn:uuid:..."; never changes once given
+    entry: Entry
+    published: datetime
+    updated: datetime
+    first_seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateResult:
+    """The outcome of one source update, for logs, metrics and the CLI summary."""
+
+    source_id: str
+    url: str
+    outcome: str  # "ok", "not_modified", "unchanged_body", "error", "retired", "skipped"
+    counts: StoreCounts = StoreCounts()
+    error: str | None = None
+    error_code: str | None = None
+    warning: str | None = None
+    status: int | None = None
+    bytes: int = 0
+    duration: float = 0.0
+    next_fetch: datetime | None = None  # None: never again (retired)
+
+    @property
+    def changed(self) -> bool:
+        return self.counts.new > 0 or self.counts.updated > 0

@@ -1,0 +1,53 @@
+"""HTML pages for people. This module owns Jinja2: templates in
+``aggregator/templates/``, escaping by the engine (autoescape), never by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from .models import SourceConfig, SourceState
+
+_environment = Environment(
+    loader=PackageLoader("aggregator", "templates"),
+    autoescape=select_autoescape(default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else None
+
+
+def source_rows(sources: Iterable[SourceConfig],
+                states: Mapping[str, SourceState]) -> list[dict[str, Any]]:
+    """One plain row per source: what the status page and `aggregator sources` show."""
+    rows = []
+    for source in sources:
+        state = states.get(source.id) or SourceState(id=source.id)
+        status = ("retired" if state.retired else "failing" if state.failures
+                  else "ok" if state.last_success else "waiting")
+        moved = state.moved_to if state.moved_from == source.url else None
+        rows.append({
+            "id": source.id, "name": source.name, "kind": source.kind.value,
+            "url": source.url, "homepage": source.homepage, "moved_to": moved,
+            "status": status, "error": state.last_error if state.failures or state.retired
+            else None, "error_at": _time(state.last_error_at), "warning": state.warning,
+            "entries": state.entry_count, "last_success": _time(state.last_success),
+            "next_fetch": "never (retired)" if state.retired
+            else _time(state.next_fetch) or "soon",
+        })
+    return rows
+
+
+def sources_page(title: str, base_url: str, sources: Iterable[SourceConfig],
+                 states: Mapping[str, SourceState], now: datetime) -> str:
+    rows = source_rows(sources, states)
+    return _environment.get_template("sources.html").render(
+        title=title, base_url=base_url, rows=rows, now=_time(now),
+        failing=sum(1 for row in rows if row["status"] == "failing"))

@@ -1,0 +1,147 @@
+"""Turning feed bytes into a :class:`~aggregator.models.ParsedFeed`. This module owns
+feedparser: it copes with RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and CDF, with broken
+encodings and ill-formed XML, better than anything we would write.
+
+feedparser only ever sees bytes (wrapped in a stream, so it never fetches a URL or
+opens a file), and its own sanitiser and relative-URI pass are off: every HTML field
+is sanitised and resolved later by :mod:`aggregator.sanitize`, once.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+
+from .errors import NotAFeedError, ParseError
+from .models import ParsedEntry, ParsedFeed
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+    """Parse a feed document; raise :class:`NotAFeedError` when it yields nothing usable."""
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    try:
+        result = feedparser.parse(io.BytesIO(body), response_headers=headers,
+                                  sanitize_html=False, resolve_relative_uris=False)
+    except Exception as error:  # feedparser is meant not to raise; if it does, say so
+        raise ParseError(f"the feed parser failed on this document: {error!r}") from error
+    version = result.get("version") or ""
+    entries = tuple(_entry(raw) for raw in result.get("entries", ()))
+    problem = _problem(result)
+    if not entries and (not version or problem):
+        raise NotAFeedError(_not_a_feed(body, content_type, problem))
+    feed: Mapping[str, Any] = result.get("feed", {})
+    return ParsedFeed(
+        format=version or "unknown",
+        title=feed.get("title"),
+        link=feed.get("link"),
+        id=feed.get("id"),
+        updated=_date(feed.get("updated_parsed") or feed.get("published_parsed")),
+        language=feed.get("language") or _detail_language(feed, "title", "subtitle"),
+        entries=entries,
+        warning=f"the feed is malformed but usable: {problem}" if problem else None,
+        ttl_minutes=_whole(feed.get("ttl")),
+    )
+
+
+def _entry(raw: Mapping[str, Any]) -> ParsedEntry:
+    title_detail = raw.get("title_detail") or {}
+    summary_detail = raw.get("summary_detail") or {}
+    contents = raw.get("content") or []
+    # The longest content block is the article; others are alternates (text vs html).
+    content = max(contents, key=lambda block: len(block.get("value", "")), default=None)
+    base = (content or summary_detail or title_detail or {}).get("base") or None
+    return ParsedEntry(
+        id=_text(raw.get("id")),
+        link=_text(raw.get("link")),
+        title=raw.get("title"),
+        title_is_html=_is_html(title_detail),
+        summary=raw.get("summary"),
+        summary_is_html=_is_html(summary_detail),
+        content=content.get("value") if content else None,
+        content_is_html=_is_html(content or {}),
+        author=_text(raw.get("author")),
+        published=_date(raw.get("published_parsed")),
+        updated=_date(raw.get("updated_parsed")),
+        language=_detail_language(raw, "title", "summary") or (content or {}).get("language"),
+        categories=tuple(
+            term for tag in raw.get("tags") or () if (term := _text(tag.get("term")))
+        ),
+        base=base,
+    )
+
+
+def _detail_language(raw: Mapping[str, Any], *fields: str) -> str | None:
+    for field in fields:
+        language = (raw.get(f"{field}_detail") or {}).get("language")
+        if language:
+            return str(language)
+    return None
+
+
+def _is_html(detail: Mapping[str, Any]) -> bool:
+    return detail.get("type", "text/html") in _HTML_TYPES
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _whole(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _date(value: time.struct_time | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+# feedparser flags these too, but they say nothing about the document's health:
+# a missing or generic Content-Type, or an XML declaration the HTTP charset overrides.
+_BENIGN = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+
+
+def _problem(result: Mapping[str, Any]) -> str | None:
+    error = result.get("bozo_exception")
+    if not result.get("bozo") or isinstance(error, _BENIGN):
+        return None
+    return _describe(error)
+
+
+def _describe(error: BaseException | None) -> str:
+    if error is None:
+        return "unknown problem"
+    line = getattr(error, "getLineNumber", None)
+    where = f" at line {line()}" if callable(line) else ""
+    message = getattr(error, "getMessage", None)
+    text = message() if callable(message) else str(error)
+    return f"{text}{where}".strip()
+
+
+def _not_a_feed(body: bytes, content_type: str | None, problem: str | None) -> str:
+    head = body[:512].lstrip().lower()
+    if not body.strip():
+        return "the server sent an empty document, not a feed"
+    if head.startswith((b"<!doctype html", b"<html")) or (
+        content_type and content_type.split(";")[0].strip() in _HTML_TYPES
+    ):
+        return ("the server sent an HTML page, not a feed; if it is the partner's homepage, "
+                "autodiscovery may find the feed it links to")
+    reason = f": {problem}" if problem else ""
+    return f"the document is not a feed that yields any entries{reason}"

@@ -1,0 +1,115 @@
+"""When each source is fetched. This module owns APScheduler 3 (its asyncio
+scheduler: date-triggered jobs, coalescing, ``max_instances=1``, misfire handling).
+
+Every source is one job, due at the time stored in the database (``next_fetch``),
+so a restart neither re-fetches everything at once nor forgets a backoff. After a
+run the job is scheduled again at the time the update decided (interval, server
+hints, backoff, jitter). A retired source (410 Gone) gets no job. A second,
+periodic job publishes the outputs when something changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from .models import SourceConfig, SourceState
+
+log = logging.getLogger("aggregator.schedule")
+
+RunSource = Callable[[SourceConfig], Awaitable[tuple[bool, datetime | None]]]
+Publish = Callable[[], Awaitable[None]]
+
+
+class Worker:
+    """Runs ``run_source`` for each source when it is due, and ``publish`` every
+    ``publish_every`` when a run changed something.
+
+    ``run_source`` returns ``(changed, next_fetch)``; ``next_fetch`` None retires it.
+    """
+
+    def __init__(self, run_source: RunSource, publish: Publish, *,
+                 publish_every: timedelta = timedelta(seconds=10),
+                 start_spread: timedelta = timedelta(seconds=60),
+                 rng: random.Random | None = None) -> None:
+        self._run_source = run_source
+        self._publish = publish
+        self._publish_every = publish_every
+        self._start_spread = start_spread
+        self._rng = rng or random.Random()
+        self._dirty = False
+        self._inflight: set[asyncio.Task[object]] = set()
+        self._stopping = False
+        self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+
+    @property
+    def running(self) -> bool:
+        return bool(self.scheduler.running) and not self._stopping
+
+    def start(self, sources: Iterable[SourceConfig], states: dict[str, SourceState],
+              now: datetime | None = None) -> None:
+        now = now or datetime.now(UTC)
+        self.scheduler.start()
+        for source in sources:
+            state = states.get(source.id)
+            if state is not None and state.retired:
+                log.info("source %s is retired (410 Gone); not scheduled", source.id,
+                         extra={"source": source.id})
+                continue
+            due = state.next_fetch if state is not None and state.next_fetch else None
+            if due is None:
+                # never fetched: spread first fetches so they do not all fire at once
+                spread = min(self._start_spread, source.interval or self._start_spread)
+                due = now + spread * self._rng.random()
+            self._schedule(source, max(due, now))
+        self.scheduler.add_job(self._publish_if_dirty, "interval",
+                               seconds=self._publish_every.total_seconds(), id="publish")
+
+    def _schedule(self, source: SourceConfig, when: datetime) -> None:
+        if self._stopping:
+            return
+        self.scheduler.add_job(self._job, "date", run_date=when, args=[source],
+                               id=f"source:{source.id}", replace_existing=True)
+
+    async def _job(self, source: SourceConfig) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._inflight.add(task)
+        try:
+            changed, next_fetch = await self._run_source(source)
+        except Exception:
+            # a bug, not a bad source: keep polling it, and let the error be seen
+            self._schedule(source, datetime.now(UTC) + (source.interval or timedelta(minutes=30)))
+            raise
+        else:
+            self._dirty = self._dirty or changed
+            if next_fetch is not None:
+                self._schedule(source, next_fetch)
+        finally:
+            self._inflight.discard(task)
+
+    async def _publish_if_dirty(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            await self._publish()
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Take no new fetches; let running ones finish within ``grace`` seconds, then
+        abandon them; publish what changed."""
+        self._stopping = True
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._inflight:
+            _, pending = await asyncio.wait(set(self._inflight), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._dirty:
+            self._dirty = False
+            await self._publish()

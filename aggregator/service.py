@@ -1,0 +1,169 @@
+"""The commands' work, composed from the spine, the scheduler and the server.
+
+* :func:`fetch_once`: every source once, then publish (``aggregator fetch``)
+* :func:`publish_once`: render outputs from the database (``aggregator publish``)
+* :func:`serve_only`: the HTTP server alone (``aggregator serve``)
+* :func:`run_service`: scheduler + server until SIGTERM/SIGINT (``aggregator run``)
+* :func:`check_url`: try a URL as a source and explain (``aggregator check URL``)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from . import web
+from .errors import AggregatorError, SourceError
+from .fetch import Fetcher, user_agent
+from .metrics import Metrics
+from .models import FetchRequest, Settings, SourceConfig, UpdateResult
+from .publish import PublishReport, publish_all
+from .schedule import Worker
+from .store import Store
+from .update import Pipeline, parse_and_normalize
+
+log = logging.getLogger("aggregator.service")
+
+#: how long in-flight fetches may finish after SIGTERM before they are abandoned
+STOP_GRACE = 5.0
+
+
+async def fetch_once(settings: Settings, sources: Sequence[SourceConfig],
+                     progress: Callable[[UpdateResult], None] | None = None, *,
+                     include_retired: bool = False
+                     ) -> tuple[list[UpdateResult], PublishReport]:
+    async with Pipeline(settings) as pipeline:
+        states = await pipeline.db(Store.states)
+        skipped = [source for source in sources
+                   if not include_retired and source.id in states and states[source.id].retired]
+        results = [UpdateResult(source_id=s.id, url=s.url, outcome="retired",
+                                error=f"retired: {states[s.id].last_error}",
+                                error_code="retired") for s in skipped]
+        for result in results:
+            if progress:
+                progress(result)
+        todo = [source for source in sources if source not in skipped]
+        results += await pipeline.update_many(todo, progress)
+        order = {source.id: index for index, source in enumerate(sources)}
+        results.sort(key=lambda result: order[result.source_id])
+        report = await pipeline.db(publish_all, settings)
+    return results, report
+
+
+def publish_once(settings: Settings) -> PublishReport:
+    store = Store.open(settings.database)
+    try:
+        return publish_all(store, settings)
+    finally:
+        store.close()
+
+
+def serve_only(settings: Settings) -> None:
+    asyncio.run(_serve(settings, worker=False))
+
+
+def run_service(settings: Settings) -> None:
+    asyncio.run(_serve(settings, worker=True))
+
+
+async def _serve(settings: Settings, *, worker: bool) -> None:
+    metrics = Metrics()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with Pipeline(settings) as pipeline:
+        await pipeline.db(publish_all, settings)  # outputs exist before the first request
+        scheduler: Worker | None = None
+        if worker:
+            scheduler = _worker(pipeline, metrics)
+            scheduler.start(settings.sources, await pipeline.db(Store.states))
+        app = web.create_app(settings, metrics,
+                             scheduler_running=(lambda: scheduler.running) if scheduler else None)
+        server = web.server(settings, app)
+        serving = asyncio.create_task(server.serve())
+        log.info("serving %s on http://%s:%d/ (combined feed: %sfeed.atom)",
+                 settings.output_dir, settings.host, settings.port, settings.base_url,
+                 extra={"event": "start", "worker": worker})
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({serving, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        log.info("stopping", extra={"event": "stop"})
+        if scheduler is not None:
+            await scheduler.stop(STOP_GRACE)
+        server.should_exit = True
+        try:
+            await serving
+        except SystemExit as exit_:  # uvicorn exits this way when it cannot bind
+            raise AggregatorError(
+                f"the HTTP server could not start on {settings.host}:{settings.port} "
+                "(is the port in use? set AGGREGATOR_PORT)") from exit_
+        stopped.cancel()
+
+
+def _worker(pipeline: Pipeline, metrics: Metrics) -> Worker:
+    settings = pipeline.settings
+
+    async def run_source(source: SourceConfig) -> tuple[bool, datetime | None]:
+        result = await pipeline.update(source)
+        metrics.observe_fetch(result)
+        return result.changed, result.next_fetch
+
+    async def publish() -> None:
+        report = await pipeline.db(publish_all, settings)
+        metrics.observe_publish(report.duration, len(report.written))
+
+    shortest = min([s.interval or settings.interval for s in settings.sources],
+                   default=settings.interval)
+    return Worker(run_source, publish,
+                  publish_every=min(timedelta(seconds=10), shortest),
+                  start_spread=min(timedelta(seconds=60), shortest))
+
+
+async def check_url(settings: Settings, url: str) -> tuple[str, bool]:
+    """Fetch ``url`` and parse it as a feed; a plain-words report, and whether it works."""
+    lines = [f"checking {url}"]
+    async with Fetcher(settings.limits, user_agent(settings.contact)) as fetcher:
+        try:
+            fetched = await fetcher.fetch(FetchRequest(url))
+        except SourceError as error:
+            return "\n".join([*lines, f"  not usable: {error}"]), False
+    if fetched.permanent_redirect:
+        lines.append(f"  moved permanently to {fetched.permanent_redirect}: "
+                     "use that URL in feeds.toml")
+    elif fetched.url != url:
+        lines.append(f"  redirected to {fetched.url}")
+    lines.append(f"  HTTP {fetched.status}, {len(fetched.body or b''):,} bytes, "
+                 f"Content-Type {fetched.content_type or 'not given'}")
+    source = SourceConfig(id="check", name="check", url=url)
+    try:
+        parsed, entries = parse_and_normalize(fetched.body or b"", fetched.url,
+                                              fetched.content_type, source, datetime.now(UTC))
+    except SourceError as error:
+        return "\n".join([*lines, f"  not usable: {error}"]), False
+    lines.append(f"  a feed ({parsed.format}) titled {parsed.title!r} with {len(entries)} "
+                 "entries")
+    if parsed.warning:
+        lines.append(f"  warning: {parsed.warning}")
+    undated = sum(1 for entry in entries if entry.published is None)
+    if undated:
+        lines.append(f"  {undated} entries have no usable date (the first-seen time is used)")
+    if not any(raw.id for raw in parsed.entries):
+        lines.append("  the entries have no ids: links or content identify them instead")
+    for entry in entries[:10]:
+        when = entry.published.date().isoformat() if entry.published else "no date"
+        lines.append(f"  - [{when}] [{entry.language or '?'}] {entry.title}")
+    lines += ["", "ready to paste into feeds.toml:", "", "[[source]]",
+              'id = "CHANGE-ME"', f"name = {_toml(parsed.title or 'CHANGE ME')}",
+              f"url = {_toml(fetched.permanent_redirect or url)}"]
+    if parsed.link:
+        lines.append(f"homepage = {_toml(parsed.link)}")
+    if parsed.language:
+        lines.append(f"language = {_toml(parsed.language.split('-')[0].lower())}")
+    return "\n".join(lines), True
+
+
+def _toml(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

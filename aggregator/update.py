@@ -1,0 +1,167 @@
+"""The spine: the whole way of one source, top to bottom.
+
+    state -> fetch -> (unchanged?) -> parse -> normalise -> store
+
+Only this module knows the order; the steps do not import each other. Network
+waits run on the event loop, parsing in a CPU pool, database work on one
+dedicated thread (SQLite likes a single writer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from . import decide
+from .errors import SourceError
+from .fetch import Fetcher, user_agent
+from .models import (
+    Entry,
+    FetchRequest,
+    ParsedFeed,
+    Settings,
+    SourceConfig,
+    SourceKind,
+    UpdateResult,
+)
+from .normalize import normalize_feed
+from .parse import parse_feed
+from .store import Store
+
+log = logging.getLogger("aggregator.update")
+T = TypeVar("T")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_and_normalize(body: bytes, url: str, content_type: str | None,
+                        source: SourceConfig, now: datetime) -> tuple[ParsedFeed, list[Entry]]:
+    """The CPU-bound middle of the spine, in one call so it can run in another process."""
+    parsed = parse_feed(body, url, content_type)
+    return parsed, normalize_feed(parsed, source, url, now)
+
+
+class Pipeline:
+    """What the spine needs at hand: settings, the HTTP client, the database thread and
+    a CPU pool. Use ``async with Pipeline(settings) as pipeline``."""
+
+    def __init__(self, settings: Settings, *, fetcher: Fetcher | None = None,
+                 cpu: Executor | None = None, clock: Callable[[], datetime] = utcnow,
+                 rng: random.Random | None = None) -> None:
+        self.settings = settings
+        self.fetcher = fetcher or Fetcher(settings.limits, user_agent(settings.contact))
+        self._cpu = cpu
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aggregator-db")
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self._store: Store | None = None
+        self._global = asyncio.Semaphore(settings.concurrency)
+        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(settings.per_host))
+
+    async def __aenter__(self) -> Pipeline:
+        self._store = await asyncio.get_running_loop().run_in_executor(
+            self._db, Store.open, self.settings.database)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.fetcher.aclose()
+        if self._store is not None:
+            await self.db(Store.close)
+        self._db.shutdown(wait=True)
+
+    async def db(self, method: Callable[..., T], *args: Any) -> T:
+        """Run ``method(store, *args)`` on the database thread."""
+        store = self._store
+        assert store is not None, "use the pipeline inside 'async with'"
+        return await asyncio.get_running_loop().run_in_executor(self._db, method, store, *args)
+
+    async def cpu(self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._cpu, function, *args)
+
+    async def update(self, source: SourceConfig) -> UpdateResult:
+        """Update one source once a global and a per-host slot are free, so a partner's
+        small server never sees more than ``per_host`` requests at once."""
+        host = urlsplit(source.url).hostname or ""
+        async with self._global, self._hosts[host]:
+            return await update_source(self, source)
+
+    async def update_many(self, sources: Iterable[SourceConfig],
+                          done: Callable[[UpdateResult], None] | None = None
+                          ) -> list[UpdateResult]:
+        """Update sources concurrently, within the global and per-host limits."""
+        async def one(source: SourceConfig) -> UpdateResult:
+            result = await self.update(source)
+            if done is not None:
+                done(result)
+            return result
+        return list(await asyncio.gather(*(one(source) for source in sources)))
+
+
+async def update_source(pipeline: Pipeline, source: SourceConfig) -> UpdateResult:
+    """Fetch, parse, normalise and store one source. A SourceError is recorded on the
+    source and returned as a result; anything else is a bug and propagates."""
+    started = time.monotonic()
+    state = await pipeline.db(Store.state, source.id)
+    url = decide.fetch_url(source.url, state)
+    interval = source.interval or pipeline.settings.interval
+    try:
+        if source.kind is not SourceKind.FEED:
+            raise SourceError(f"sources of kind {source.kind.value!r} are not supported yet",
+                              code="unsupported_kind")
+        fetched = await pipeline.fetcher.fetch(
+            FetchRequest(url, etag=state.etag, last_modified=state.last_modified))
+        now = pipeline.clock()
+        body_hash = hashlib.sha256(fetched.body).hexdigest() if fetched.body else None
+        parsed, entries = None, None
+        if fetched.body is not None and body_hash != state.body_hash:
+            parsed, entries = await pipeline.cpu(
+                parse_and_normalize, fetched.body, fetched.url, fetched.content_type, source,
+                now)
+        wait = decide.polling_interval(
+            interval, cache_control=fetched.cache_control,
+            ttl_minutes=parsed.ttl_minutes if parsed else None, now=now)
+        new_state = decide.after_success(
+            state, fetched, configured_url=source.url, body_hash=body_hash, feed=parsed,
+            now=now, wait=wait, spread=pipeline.rng.random())
+        counts = await pipeline.db(Store.save, new_state, entries, now)
+        outcome = ("not_modified" if fetched.not_modified
+                   else "unchanged_body" if parsed is None else "ok")
+        result = UpdateResult(
+            source_id=source.id, url=fetched.url, outcome=outcome, counts=counts,
+            warning=parsed.warning if parsed else None, status=fetched.status,
+            bytes=len(fetched.body or b""), duration=time.monotonic() - started,
+            next_fetch=new_state.next_fetch)
+    except SourceError as error:
+        now = pipeline.clock()
+        new_state = decide.after_failure(state, error, now=now, interval=interval,
+                                         spread=pipeline.rng.random())
+        await pipeline.db(Store.save, new_state, None, now)
+        result = UpdateResult(
+            source_id=source.id, url=url, outcome="retired" if new_state.retired else "error",
+            error=str(error), error_code=error.code,
+            status=getattr(error, "status", None), duration=time.monotonic() - started,
+            next_fetch=None if new_state.retired else new_state.next_fetch)
+    _log(result)
+    return result
+
+
+def _log(result: UpdateResult) -> None:
+    level = logging.WARNING if result.error or result.warning else logging.INFO
+    log.log(level, "fetch %s %s", result.source_id, result.outcome, extra={
+        "event": "fetch", "source": result.source_id, "url": result.url,
+        "outcome": result.outcome, "status": result.status,
+        "duration": round(result.duration, 3), "bytes": result.bytes,
+        "new": result.counts.new, "updated": result.counts.updated,
+        "error": result.error, "warning": result.warning})

@@ -1,0 +1,219 @@
+"""The HTTP server. This module owns Starlette (a small ASGI toolkit) and uvicorn
+(the ASGI server).
+
+Published files are served from ``output_dir`` with a strong ETag computed from
+their bytes, Last-Modified, 304 answers to ``If-None-Match``/``If-Modified-Since``,
+gzip when the client asks (``Vary: Accept-Encoding``), ``Cache-Control`` near the
+polling interval, and CORS on feeds so partner websites can show them. Files are
+cached in memory keyed by (mtime, size), so a conditional GET costs no disk read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from .metrics import Metrics
+from .models import Settings
+from .pages import sources_page
+from .store import Store
+
+CONTENT_TYPES = {
+    ".atom": "application/atom+xml; charset=utf-8",
+    ".rss": "application/rss+xml; charset=utf-8",
+    ".json": "application/feed+json; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
+    ".ics": "text/calendar; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
+FEED_SUFFIXES = {".atom", ".rss", ".json", ".opml", ".ics"}
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; img-src https: http: data:; "
+                               "style-src 'unsafe-inline'; base-uri 'none'; "
+                               "form-action 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+    modified: datetime
+    key: tuple[int, int]
+
+
+class FileCache:
+    """Published files in memory, refreshed when their mtime or size changes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._files: dict[Path, _Cached] = {}
+        self._lock = threading.Lock()
+
+    def get(self, relative: str) -> _Cached | None:
+        path = (self.root / relative).resolve()
+        if not path.is_relative_to(self.root) or path.name.startswith("."):
+            return None
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        if not path.is_file():
+            return None
+        key = (stat.st_mtime_ns, stat.st_size)
+        cached = self._files.get(path)
+        if cached is not None and cached.key == key:
+            return cached
+        try:
+            body = path.read_bytes()
+        except OSError:
+            return None
+        cached = _Cached(
+            body=body,
+            gzipped=gzip.compress(body, 6, mtime=0) if len(body) > 512 else None,
+            etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
+            modified=datetime.fromtimestamp(stat.st_mtime, UTC).replace(microsecond=0),
+            key=key,
+        )
+        with self._lock:
+            self._files[path] = cached
+        return cached
+
+
+def _not_modified(request: Request, cached: _Cached) -> bool:
+    match = request.headers.get("if-none-match")
+    if match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in match.split(",")}
+        return cached.etag in tags or "*" in tags
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            return cached.modified <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def _path_for(url_path: str) -> str:
+    relative = url_path.lstrip("/")
+    if not relative or relative.endswith("/"):
+        relative += "index.html"
+    return relative
+
+
+def create_app(settings: Settings, metrics: Metrics | None = None,
+               scheduler_running: Callable[[], bool] | None = None) -> Starlette:
+    """The ASGI app. ``scheduler_running`` tells readiness whether the worker is alive
+    (None when the server runs alone)."""
+    files = FileCache(settings.output_dir)
+    max_age = int(min(settings.interval.total_seconds(), 3600))
+    metrics = metrics or Metrics()
+
+    def open_store() -> Store:
+        return Store.open(settings.database)
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok\n")
+
+    async def readyz(request: Request) -> Response:
+        checks: dict[str, str] = {}
+        try:
+            store = await asyncio.to_thread(open_store)
+            store.close()
+            checks["database"] = "ok"
+        except Exception as error:  # readiness reports, it never crashes
+            checks["database"] = f"failed: {error}"
+        if scheduler_running is not None:
+            checks["scheduler"] = "ok" if scheduler_running() else "not running"
+        checks["outputs"] = "ok" if files.get("feed.atom") else "feed.atom not published yet"
+        ready = all(value == "ok" for value in checks.values())
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+    async def metrics_endpoint(request: Request) -> Response:
+        store = await asyncio.to_thread(open_store)
+        try:
+            metrics.observe_states(await asyncio.to_thread(store.states))
+        finally:
+            store.close()
+        return Response(metrics.render(), media_type=metrics.content_type)
+
+    async def sources(request: Request) -> Response:
+        store = await asyncio.to_thread(open_store)
+        try:
+            states = await asyncio.to_thread(store.states)
+        finally:
+            store.close()
+        page = sources_page(settings.title, settings.base_url, settings.sources, states,
+                            datetime.now(UTC))
+        return HTMLResponse(page, headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
+
+    async def published(request: Request) -> Response:
+        relative = _path_for(request.url.path)
+        cached = files.get(relative)
+        if cached is None:
+            return PlainTextResponse("not found\n", status_code=404)
+        suffix = Path(relative).suffix
+        headers = {
+            "ETag": cached.etag,
+            "Last-Modified": format_datetime(cached.modified, usegmt=True),
+            "Cache-Control": f"public, max-age={max_age}",
+            "Vary": "Accept-Encoding",
+            **SECURITY_HEADERS,
+        }
+        if suffix in FEED_SUFFIXES:
+            headers["Access-Control-Allow-Origin"] = "*"
+        if _not_modified(request, cached):
+            return Response(status_code=304, headers=headers)
+        body = cached.body
+        if cached.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+            body, headers["Content-Encoding"] = cached.gzipped, "gzip"
+        media = CONTENT_TYPES.get(suffix, "application/octet-stream")
+        if request.method == "HEAD":
+            headers["Content-Length"] = str(len(body))
+            return Response(status_code=200, headers=headers, media_type=media)
+        return Response(body, headers=headers, media_type=media)
+
+    return Starlette(routes=[
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint),
+        Route("/sources", sources),
+        Route("/{path:path}", published, methods=["GET", "HEAD"]),
+    ])
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server without its own signal handling: the service decides how to
+    stop (and uvicorn would re-raise the signal after shutdown, exiting non-zero)."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def server(settings: Settings, app: Starlette) -> Server:
+    return Server(uvicorn.Config(app, host=settings.host, port=settings.port,
+                                 log_config=None, access_log=False, lifespan="off",
+                                 server_header=False))
+
+
