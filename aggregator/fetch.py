@@ -20,6 +20,7 @@ wrong raises a :class:`~aggregator.errors.FetchError` with a plain message.
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import time
 import zlib
@@ -237,16 +238,24 @@ def _status_error(url: str, response: httpx.Response) -> HTTPStatusError:
                            retry_after=retry_after_seconds(response.headers.get("retry-after")))
 
 
+def _causes(error: BaseException) -> list[BaseException]:
+    chain, seen = [], set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
 def _connect_error(url: str, error: httpx.ConnectError) -> NetworkError:
-    text = str(error)
     host = urlsplit(url).hostname
-    cause = error.__context__ or error.__cause__
-    if isinstance(cause, ssl.SSLError) or "SSL" in text or "certificate" in text:
-        return NetworkError(f"TLS/certificate problem with {host}: {text}", code="tls")
-    if any(s in text for s in ("Name or service not known", "nodename nor servname",
-                               "getaddrinfo", "No address associated", "Temporary failure")):
+    causes = _causes(error)
+    if any(isinstance(cause, ssl.SSLError) for cause in causes):
+        return NetworkError(f"TLS/certificate problem with {host}: {error}", code="tls")
+    if any(isinstance(cause, socket.gaierror) for cause in causes):
         return NetworkError(f"the host name {host} cannot be resolved (DNS)", code="dns")
-    if "refused" in text.lower():
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
         return NetworkError(f"{host} refused the connection (nothing listens there)",
                             code="refused")
-    return NetworkError(f"cannot connect to {host}: {text or type(error).__name__}")
+    return NetworkError(f"cannot connect to {host}: {error or type(error).__name__}")

@@ -24,11 +24,12 @@ from .models import ParsedEntry, ParsedFeed
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+def parse_feed(body: bytes, content_type: str | None = None) -> ParsedFeed:
     """Parse a feed document; raise :class:`NotAFeedError` when it yields nothing usable."""
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
+    # No Content-Location on purpose: relative links in RSS are resolved later against
+    # the channel's own link (the partner's site), as readers expect; feedparser would
+    # resolve them against the URL we fetched. xml:base, where given, still applies.
+    headers = {"content-type": content_type} if content_type else {}
     try:
         result = feedparser.parse(io.BytesIO(body), response_headers=headers,
                                   sanitize_html=False, resolve_relative_uris=False)
@@ -45,7 +46,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         title=feed.get("title"),
         link=feed.get("link"),
         id=feed.get("id"),
-        updated=_date(feed.get("updated_parsed") or feed.get("published_parsed")),
+        updated=_date(_plain(feed, "updated_parsed") or _plain(feed, "published_parsed")),
         language=feed.get("language") or _detail_language(feed, "title", "subtitle"),
         entries=entries,
         warning=f"the feed is malformed but usable: {problem}" if problem else None,
@@ -60,6 +61,8 @@ def _entry(raw: Mapping[str, Any]) -> ParsedEntry:
     # The longest content block is the article; others are alternates (text vs html).
     content = max(contents, key=lambda block: len(block.get("value", "")), default=None)
     base = (content or summary_detail or title_detail or {}).get("base") or None
+    if base is not None and not base.startswith(("http://", "https://")):
+        base = None
     return ParsedEntry(
         id=_text(raw.get("id")),
         link=_text(raw.get("link")),
@@ -70,14 +73,20 @@ def _entry(raw: Mapping[str, Any]) -> ParsedEntry:
         content=content.get("value") if content else None,
         content_is_html=_is_html(content or {}),
         author=_text(raw.get("author")),
-        published=_date(raw.get("published_parsed")),
-        updated=_date(raw.get("updated_parsed")),
+        published=_date(_plain(raw, "published_parsed")),
+        updated=_date(_plain(raw, "updated_parsed")),
         language=_detail_language(raw, "title", "summary") or (content or {}).get("language"),
         categories=tuple(
             term for tag in raw.get("tags") or () if (term := _text(tag.get("term")))
         ),
         base=base,
     )
+
+
+def _plain(raw: Mapping[str, Any], key: str) -> Any:
+    """A key as feedparser stored it, without its deprecated fallbacks between
+    ``updated`` and ``published`` (which also warn)."""
+    return dict.get(raw, key) if isinstance(raw, dict) else raw.get(key)
 
 
 def _detail_language(raw: Mapping[str, Any], *fields: str) -> str | None:

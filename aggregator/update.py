@@ -48,7 +48,7 @@ def utcnow() -> datetime:
 def parse_and_normalize(body: bytes, url: str, content_type: str | None,
                         source: SourceConfig, now: datetime) -> tuple[ParsedFeed, list[Entry]]:
     """The CPU-bound middle of the spine, in one call so it can run in another process."""
-    parsed = parse_feed(body, url, content_type)
+    parsed = parse_feed(body, content_type)
     return parsed, normalize_feed(parsed, source, url, now)
 
 
