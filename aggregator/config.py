@@ -187,7 +187,7 @@ class _Reader:
             if environ.get(variable):
                 table[key] = int(environ[variable]) if key == "port" and environ[
                     variable].isdigit() else environ[variable]
-        base = self.file.parent
+        base = self.file.parent.absolute()
 
         def text(key: str, default: str) -> str:
             return self.get(table, key, str, default, what=AGGREGATOR_KEYS[key])

@@ -7,6 +7,7 @@ text, every HTML field sanitised, every link absolute, every date UTC or None
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
@@ -36,6 +37,21 @@ def normalize_feed(parsed: ParsedFeed, source: SourceConfig, url: str,
         [(raw.id, entry.link, entry.title, entry.summary_html + entry.content_html)
          for raw, entry in zip(parsed.entries, drafts, strict=True)])
     return [replace(entry, key=key) for entry, key in zip(drafts, keys, strict=True)]
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+
+
+def clean_feed(parsed: ParsedFeed, url: str) -> ParsedFeed:
+    """The feed's own metadata made safe to republish in ``atom:source``: a plain-text
+    title, an absolute link, and an id only when it is an absolute IRI."""
+    feed_id = parsed.id.strip() if parsed.id else None
+    return replace(
+        parsed,
+        title=plain_text(parsed.title)[:MAX_TITLE] or None if parsed.title else None,
+        link=absolute_link(parsed.link, url),
+        id=feed_id if feed_id and len(feed_id) <= MAX_URL and _SCHEME.match(feed_id) else None,
+    )
 
 
 def absolute_link(link: str | None, base: str) -> str | None:

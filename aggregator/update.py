@@ -33,7 +33,7 @@ from .models import (
     SourceKind,
     UpdateResult,
 )
-from .normalize import normalize_feed
+from .normalize import clean_feed, normalize_feed
 from .parse import parse_feed
 from .store import Store
 
@@ -48,7 +48,7 @@ def utcnow() -> datetime:
 def parse_and_normalize(body: bytes, url: str, content_type: str | None,
                         source: SourceConfig, now: datetime) -> tuple[ParsedFeed, list[Entry]]:
     """The CPU-bound middle of the spine, in one call so it can run in another process."""
-    parsed = parse_feed(body, content_type)
+    parsed = clean_feed(parse_feed(body, content_type), url)
     return parsed, normalize_feed(parsed, source, url, now)
 
 

@@ -1,0 +1,131 @@
+"""The `aggregator` command: exit codes and what it prints, run as a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import feed_route, write_config
+from httpfixture import FixtureServer
+
+
+def aggregator(*args: str, cwd: Path, env: dict[str, str] | None = None
+               ) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AGGREGATOR_")}
+    environment.update(env or {}, COLUMNS="200")
+    return subprocess.run([sys.executable, "-m", "aggregator", *args], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=60)
+
+
+def partners(server: FixtureServer) -> list[dict[str, object]]:
+    return [
+        {"id": "kargah", "name": "kargah e.V.",
+         "url": server.add("/kargah", feed_route("kargah-rss2-de.xml"))},
+        {"id": "miso", "name": "MiSO", "url": server.add("/miso", feed_route("miso-atom-multi.atom"))},
+        {"id": "gone", "name": "Gone", "url": server.url("/does-not-exist")},
+    ]
+
+
+def test_fetch_prints_a_summary_and_exits_0_despite_failures(server: FixtureServer,
+                                                             tmp_path: Path) -> None:
+    write_config(tmp_path, partners(server))
+    run = aggregator("fetch", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert "kargah: 5 new, 0 updated, 0 unchanged" in lines
+    assert "miso: 6 new, 0 updated, 0 unchanged" in lines
+    assert any(line.startswith("gone: failed: HTTP 404") for line in lines)
+    assert "3 sources in" in run.stdout and "11 new, 0 updated, 1 failed" in run.stdout
+    assert (tmp_path / "data/public/feed.atom").exists()
+    assert str(tmp_path / "data/public/feed.atom") in run.stdout
+
+    again = aggregator("fetch", "kargah", cwd=tmp_path)
+    assert again.returncode == 0
+    assert "kargah: not modified (304)" in again.stdout
+    assert "miso" not in again.stdout
+
+
+def test_fetch_unknown_id_is_a_usage_error(server: FixtureServer, tmp_path: Path) -> None:
+    write_config(tmp_path, partners(server))
+    run = aggregator("fetch", "nobody", cwd=tmp_path)
+    assert run.returncode == 2
+    assert "no such source: nobody" in run.stderr
+
+
+def test_sources_table_shows_health(server: FixtureServer, tmp_path: Path) -> None:
+    write_config(tmp_path, partners(server))
+    aggregator("fetch", cwd=tmp_path)
+    run = aggregator("sources", cwd=tmp_path)
+    assert run.returncode == 0
+    rows = {line.split("│")[1].strip(): line for line in run.stdout.splitlines()
+            if line.count("│") > 3}
+    assert "kargah" in rows and "gone" in rows
+    assert " 5 " in rows["kargah"] and "ago" in rows["kargah"]
+    assert "HTTP 404" in rows["gone"] and "never" in rows["gone"]
+
+
+def test_check_validates_the_config(server: FixtureServer, tmp_path: Path) -> None:
+    path = write_config(tmp_path, partners(server))
+    ok = aggregator("check", cwd=tmp_path)
+    assert ok.returncode == 0 and "is valid: 3 sources" in ok.stdout
+    path.write_text(path.read_text().replace('name = "MiSO"', 'nmae = "MiSO"'))
+    bad = aggregator("check", cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "source 'miso': key 'nmae': unknown key" in bad.stderr
+    assert "did you mean 'name'?" in bad.stderr
+
+
+def test_config_from_environment_and_option(server: FixtureServer, tmp_path: Path) -> None:
+    path = write_config(tmp_path, partners(server))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert aggregator("check", cwd=elsewhere).returncode == 2
+    assert aggregator("check", "--config", str(path), cwd=elsewhere).returncode == 0
+    assert aggregator("check", cwd=elsewhere,
+                      env={"AGGREGATOR_CONFIG": str(path)}).returncode == 0
+
+
+def test_check_url_explains_a_good_feed(server: FixtureServer, tmp_path: Path) -> None:
+    write_config(tmp_path, [])
+    url = server.add("/k", feed_route("kargah-rss2-de.xml"))
+    run = aggregator("check", url, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout
+    assert "a feed (rss20)" in run.stdout and "with 5 entries" in run.stdout
+    assert "[de] Ehrenamtliche Sprachmittler*innen gesucht" in run.stdout
+    assert "[[source]]" in run.stdout and f'url = "{url}"' in run.stdout
+
+
+def test_check_url_explains_what_is_wrong(server: FixtureServer, tmp_path: Path) -> None:
+    write_config(tmp_path, [])
+    html = aggregator("check", server.add("/page", feed_route("not-a-feed.html")), cwd=tmp_path)
+    assert html.returncode == 1
+    assert "not usable: the server sent an HTML page, not a feed" in html.stdout
+    missing = aggregator("check", server.url("/missing"), cwd=tmp_path)
+    assert missing.returncode == 1 and "HTTP 404" in missing.stdout
+
+
+def test_publish_renders_from_the_database(server: FixtureServer, tmp_path: Path) -> None:
+    write_config(tmp_path, partners(server))
+    aggregator("fetch", cwd=tmp_path)
+    feed = tmp_path / "data/public/feed.atom"
+    feed.unlink()
+    run = aggregator("publish", cwd=tmp_path)
+    assert run.returncode == 0 and feed.exists()
+    assert "published" in run.stdout
+
+
+def test_version_and_help(tmp_path: Path) -> None:
+    run = aggregator("--help", cwd=tmp_path)
+    assert run.returncode == 0
+    for command in ("run", "fetch", "publish", "serve", "sources", "check"):
+        assert f"  {command} " in run.stdout
+    assert aggregator("--version", cwd=tmp_path).stdout.startswith("aggregator, version")
+
+
+def test_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "aggregator"
+    assert script.exists()
+    run = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0 and "Usage: aggregator" in run.stdout

@@ -1,0 +1,58 @@
+"""What may reach a subscriber: sanitised HTML, plain-text titles."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aggregator.sanitize import clean_html, escape_text, plain_text
+
+BASE = "https://kargah.example/news/"
+
+
+@pytest.mark.parametrize(("dirty", "clean"), [
+    ("<p onclick='x()'>Hi</p>", "<p>Hi</p>"),
+    ("<script>alert(1)</script><p>ok</p>", "<p>ok</p>"),
+    ("<style>p{}</style><p>ok</p>", "<p>ok</p>"),
+    ("<iframe src='https://evil.example'></iframe>ok", "ok"),
+    ('<a href="javascript:alert(1)">x</a>', '<a rel="noopener noreferrer">x</a>'),
+    ('<a href="java&#x09;script:alert(1)">x</a>', '<a rel="noopener noreferrer">x</a>'),
+    ('<img src="data:image/png;base64,AAAA">', "<img>"),
+    ('<a href="/a">x</a>', '<a href="https://kargah.example/a" rel="noopener noreferrer">x</a>'),
+    ('<img src="b.png" alt="b">', '<img src="https://kargah.example/news/b.png" alt="b">'),
+    ('<p style="color:red" dir="rtl" lang="fa">متن</p>', '<p dir="rtl" lang="fa">متن</p>'),
+    ("<form><input name=x></form>text", "text"),
+    ("<svg><script>alert(1)</script></svg>ok", "ok"),
+])
+def test_clean_html(dirty: str, clean: str) -> None:
+    assert clean_html(dirty, BASE) == clean
+
+
+def test_control_characters_go() -> None:
+    assert clean_html("a\x00b\x1bc\ufffe", BASE) == "abc"
+    assert plain_text("Title\x07 with\x0b controls\uffff") == "Title with controls"
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("<b>Tom &amp; Jerry</b>", "Tom & Jerry"),
+    ("&lt;script&gt;alert(1)&lt;/script&gt; News", "News"),
+    ("a < b &amp; c", "a < b & c"),
+    ("  many \n  spaces\t ", "many spaces"),
+    ("Persian: می\u200cشود", "Persian: می\u200cشود"),
+])
+def test_plain_text(title: str, text: str) -> None:
+    assert plain_text(title) == text
+
+
+def test_text_content_is_escaped_once() -> None:
+    assert escape_text("<b>not bold</b> & more\nline") == \
+        "&lt;b&gt;not bold&lt;/b&gt; &amp; more<br>line"
+
+
+@given(st.text(max_size=200))
+def test_sanitising_is_idempotent(text: str) -> None:
+    once = clean_html(text, BASE)
+    assert clean_html(once, BASE) == once
+    assert "<script" not in once.lower()
+    assert plain_text(plain_text(text)) == plain_text(text)
