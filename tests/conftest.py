@@ -11,6 +11,7 @@ import pytest
 
 from aggregator import config
 from aggregator.models import Settings
+
 from httpfixture import FixtureServer, Route
 
 DATA = Path(__file__).parent / "data"

@@ -11,6 +11,7 @@ import pytest
 from aggregator import config
 from aggregator.errors import ConfigError
 from aggregator.models import SourceKind
+
 from conftest import write_config
 
 GOOD = {"id": "kargah", "name": "kargah e.V.", "url": "https://kargah.example/feed.xml"}

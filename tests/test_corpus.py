@@ -8,12 +8,13 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from atomcheck import check_atom
-from conftest import CORPUS, load_settings
-from httpfixture import FixtureServer, Route
 
 from aggregator.service import fetch_once
 from aggregator.store import Store
+
+from atomcheck import check_atom
+from conftest import CORPUS, load_settings
+from httpfixture import FixtureServer, Route
 
 CONTENT_TYPES = {".json": "application/json", ".html": "text/html", ".opml": "text/x-opml"}
 SAMPLE_EVERY = 12  # about 400 of the corpus's files; the whole corpus runs in the slow test

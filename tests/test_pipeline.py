@@ -14,6 +14,7 @@ from lxml import etree
 from aggregator.models import Settings
 from aggregator.service import fetch_once
 from aggregator.store import Store
+
 from atomcheck import check_atom
 from conftest import feed_route, load_settings
 from data.feeds.expected import EXPECTED
