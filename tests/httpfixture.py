@@ -3,6 +3,7 @@ Last-Modified / 304, and routes that misbehave on purpose."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import threading
 import time
@@ -76,8 +77,8 @@ class FixtureServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base(self) -> str:
@@ -158,10 +159,8 @@ def gzip_bomb(uncompressed: int = 200 * 1024 * 1024) -> Behaviour:
         handler.send_header("Content-Encoding", "gzip")
         handler.send_header("Content-Length", str(len(bomb)))
         handler.end_headers()
-        try:
+        with contextlib.suppress(OSError):
             handler.wfile.write(bomb)
-        except OSError:
-            pass
     return behave
 
 

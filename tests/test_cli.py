@@ -23,7 +23,8 @@ def partners(server: FixtureServer) -> list[dict[str, object]]:
     return [
         {"id": "kargah", "name": "kargah e.V.",
          "url": server.add("/kargah", feed_route("kargah-rss2-de.xml"))},
-        {"id": "miso", "name": "MiSO", "url": server.add("/miso", feed_route("miso-atom-multi.atom"))},
+        {"id": "miso", "name": "MiSO",
+         "url": server.add("/miso", feed_route("miso-atom-multi.atom"))},
         {"id": "gone", "name": "Gone", "url": server.url("/does-not-exist")},
     ]
 

@@ -67,7 +67,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
 
 
 def test_bad_port_from_environment(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="'port'.*TCP port"):
+    with pytest.raises(ConfigError, match=r"'port'.*TCP port"):
         load(tmp_path, [GOOD], environ={"AGGREGATOR_PORT": "eighty"})
 
 

@@ -92,7 +92,7 @@ def test_same_body_without_validators_is_not_parsed_again(server: FixtureServer,
 def test_changed_entry_is_updated_not_duplicated(server: FixtureServer, tmp_path: Path) -> None:
     url = server.add("/changing", feed_route("changing-v1.xml"))
     settings = load_settings(tmp_path, [{"id": "changing", "name": "C", "url": url}])
-    (first,), _ = fetch(settings)
+    (_first,), _ = fetch(settings)
     before = {row["key"]: row for row in stored(settings, "changing")}
     server.routes["/changing"] = feed_route("changing-v2.xml", etag='"v2"')
     (second,), _ = fetch(settings)
@@ -188,7 +188,7 @@ def test_combined_feed_has_every_entry_with_source_and_language(
 
 
 def test_combined_feed_reads_back_in_feedparser(published: tuple[Settings, bytes]) -> None:
-    settings, document = published
+    _settings, document = published
     parsed = feedparser.parse(document)
     assert parsed.bozo == 0 and parsed.version == "atom10"
     assert parsed.feed.title == "Test portal"

@@ -634,3 +634,14 @@ LANGS["uk"] = {
 }
 
 LEVELS: list[str] = ["A1", "A2", "B1", "B2", "C1"]
+
+# Contact sentence appended to recurring-event texts (one contact per family).
+CONTACT: dict[str, str] = {
+    "de": "Ansprechpartnerin ist {person}, Telefon 0511 {phone}.",
+    "en": "Your contact is {person}, phone 0511 {phone}.",
+    "tr": "İletişim: {person}, telefon 0511 {phone}.",
+    "ar": "للتواصل: {person}، هاتف 0511 {phone}.",
+    "fa": "تماس: {person}، تلفن 0511 {phone}.",
+    "ru": "Контактное лицо: {person}, телефон 0511 {phone}.",
+    "uk": "Контактна особа: {person}, телефон 0511 {phone}.",
+}
