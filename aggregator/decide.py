@@ -177,8 +177,19 @@ def after_failure(state: SourceState, error: SourceError, *, now: datetime,
         state,
         last_fetch=now, last_error=str(error), last_error_code=error.code, last_error_at=now,
         failures=failures, retired=isinstance(error, GoneError),
-        next_fetch=jittered(now, backoff(failures, interval, retry_after), spread),
+        next_fetch=retry_time(now, failures, interval, retry_after, spread),
     )
+
+
+def retry_time(now: datetime, failures: int, interval: timedelta, retry_after: float | None,
+               spread: float) -> datetime:
+    """When to try again after the ``failures``-th failure: the jittered backoff, but
+    never before a server's ``Retry-After`` (jitter must not undercut what it asked for)
+    and never more than a day away (unless the configured interval is longer)."""
+    floor = now + min(timedelta(seconds=retry_after), MAX_BACKOFF) if retry_after else now
+    ceiling = now + max(MAX_BACKOFF, interval)
+    return min(max(jittered(now, backoff(failures, interval, retry_after), spread), floor),
+               ceiling)
 
 
 def fetch_url(source_url: str, state: SourceState) -> str:

@@ -182,10 +182,13 @@ async def _decoded(raw: AsyncIterator[bytes], encoding: str, cap: int) -> AsyncI
     if encoding not in ("gzip", "x-gzip", "deflate"):
         raise FetchError(f"the server used a compression we did not ask for: {encoding}",
                          code="decoding")
-    # wbits 47 = zlib or gzip header, auto-detected; raw deflate as a fallback
-    decoder = zlib.decompressobj(47)
+    decoder = None
     try:
         async for chunk in raw:
+            if decoder is None:
+                if not chunk:
+                    continue
+                decoder = zlib.decompressobj(_wbits(encoding, chunk))
             data = chunk
             while data:
                 out = decoder.decompress(data, cap)
@@ -193,11 +196,18 @@ async def _decoded(raw: AsyncIterator[bytes], encoding: str, cap: int) -> AsyncI
                 data = decoder.unconsumed_tail
                 if not out:
                     break
-        tail = decoder.flush()
+        tail = decoder.flush() if decoder is not None else b""
         if tail:
             yield tail
     except zlib.error as error:
         raise FetchError(f"the compressed body is corrupt: {error}", code="decoding") from error
+
+
+def _wbits(encoding: str, head: bytes) -> int:
+    """47 = a zlib or gzip header, auto-detected; -15 = raw deflate, which some servers
+    send as "deflate" although the name means zlib-wrapped (RFC 9110 section 8.4.1.2)."""
+    zlib_header = len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+    return -15 if encoding == "deflate" and not zlib_header else 47
 
 
 def _redirect_target(url: str, location: str) -> str:

@@ -92,9 +92,11 @@ class Pipeline:
 
     async def update(self, source: SourceConfig) -> UpdateResult:
         """Update one source once a global and a per-host slot are free, so a partner's
-        small server never sees more than ``per_host`` requests at once."""
+        small server never sees more than ``per_host`` requests at once. The host's slot
+        comes first: waiting for a busy host must not hold a global slot, or one slow host
+        would keep every other host waiting."""
         host = urlsplit(source.url).hostname or ""
-        async with self._global, self._hosts[host]:
+        async with self._hosts[host], self._global:
             return await update_source(self, source)
 
     async def update_many(self, sources: Iterable[SourceConfig],
