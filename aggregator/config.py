@@ -50,6 +50,7 @@ AGGREGATOR_KEYS = {
     "max_body_size": "largest accepted body after decompression, such as '15MiB'",
     "concurrency": "fetches in flight at once (whole number 1-256)",
     "per_host": "fetches in flight per host (whole number 1-16)",
+    "websub_hub": "the http(s) URL of a WebSub hub to ping when feeds change",
 }
 SOURCE_KEYS = {
     "id": "a unique slug of lower-case letters, digits, '-' and '_'",
@@ -61,6 +62,10 @@ SOURCE_KEYS = {
     "interval": "polling interval such as '1h'",
     "tags": "list of slugs such as ['partner', 'events']",
     "html": "a table of CSS selectors ([source.html]) for kind = 'html'",
+    "content": "'summary' (a teaser with a link back, the default) or 'full'",
+    "rights": "the partner's copyright or licence line (text)",
+    "priority": "a whole number; among copies of one story the highest is shown",
+    "merge": "true or false: whether this source's entries may join other partners' stories",
 }
 HTML_KEYS = {
     "item": "CSS selector of one news item (required)",
@@ -213,6 +218,10 @@ class _Reader:
             raise self.fail(f"expected {AGGREGATOR_KEYS['contact']}, got {contact!r}",
                             key="contact")
         languages = self.languages(table.get("languages", []), key="languages")
+        hub = table.get("websub_hub")
+        if hub is not None and not (isinstance(hub, str) and is_http_url(hub)):
+            raise self.fail(f"expected {AGGREGATOR_KEYS['websub_hub']}, got {hub!r}",
+                            key="websub_hub")
         timeout = duration("timeout", "10s").total_seconds()
         limits = FetchLimits(
             connect_timeout=timeout,
@@ -248,6 +257,9 @@ class _Reader:
             limits=limits,
             concurrency=whole("concurrency", 8, 1, 256),
             per_host=whole("per_host", 2, 1, 16),
+            description=table.get("description") if isinstance(
+                table.get("description"), str) else None,
+            websub_hub=hub,
         )
 
     def languages(self, value: Any, *, key: str, source: str | None = None) -> tuple[str, ...]:
@@ -306,6 +318,18 @@ class _Reader:
             raise self.fail(f"expected {SOURCE_KEYS['tags']}, got {tags!r}", source=source_id,
                             key="tags")
         html = self.html(block.get("html"), source_id, kind)
+        content = block.get("content", "summary")
+        if content not in ("summary", "full"):
+            raise self.fail(f"expected {SOURCE_KEYS['content']}, got {content!r}",
+                            source=source_id, key="content")
+        priority = block.get("priority", 0)
+        if not isinstance(priority, int) or isinstance(priority, bool):
+            raise self.fail(f"expected {SOURCE_KEYS['priority']}, got {priority!r}",
+                            source=source_id, key="priority")
+        merge = block.get("merge", True)
+        if not isinstance(merge, bool):
+            raise self.fail(f"expected {SOURCE_KEYS['merge']}, got {merge!r}",
+                            source=source_id, key="merge")
         return SourceConfig(
             id=source_id,
             name=text("name", source_id) or source_id,
@@ -317,6 +341,10 @@ class _Reader:
             interval=interval,
             tags=tuple(dict.fromkeys(tags)),
             html=html,
+            content=content,
+            rights=text("rights"),
+            priority=priority,
+            merge=merge,
         )
 
     def html(self, table: Any, source_id: str, kind: SourceKind) -> HtmlSelectors | None:

@@ -50,6 +50,10 @@ class SourceConfig:
     interval: timedelta | None = None
     tags: tuple[str, ...] = ()
     html: HtmlSelectors | None = None
+    content: str = "summary"  # "summary": a teaser with a link back; "full": the whole text
+    rights: str | None = None  # shown with each entry, atom:rights
+    priority: int = 0  # among copies of one story, the highest priority is shown
+    merge: bool = True  # False: this source's entries never join other partners' stories
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,8 @@ class Settings:
     limits: FetchLimits = field(default_factory=FetchLimits)
     concurrency: int = 8
     per_host: int = 2
+    description: str | None = None
+    websub_hub: str | None = None
 
     def source(self, source_id: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.id == source_id), None)
@@ -111,6 +117,9 @@ class SourceState:
     feed_updated: datetime | None = None
     warning: str | None = None  # the last fetch worked, but something was off
     entry_count: int = 0
+    discovered_url: str | None = None  # the feed that autodiscovery found on the page...
+    discovered_from: str | None = None  # ...at this configured URL
+    unparsed_dates: int = 0  # dates on the last fetched page that could not be read
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +150,17 @@ class FetchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Event:
+    """When and where a calendar entry happens. Times are aware; an all-day event
+    starts at midnight of its first day and ``end`` is exclusive (the next midnight)."""
+
+    start: datetime
+    end: datetime | None = None
+    all_day: bool = False
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedEntry:
     """One item as the feed says it, before any cleaning. HTML fields are untrusted."""
 
@@ -158,6 +178,7 @@ class ParsedEntry:
     language: str | None
     categories: tuple[str, ...] = ()
     base: str | None = None  # xml:base in effect for this entry
+    event: Event | None = None  # set for calendar entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +192,7 @@ class ParsedFeed:
     entries: tuple[ParsedEntry, ...]
     warning: str | None = None  # set when the feed was malformed but usable
     ttl_minutes: int | None = None
+    unparsed_dates: tuple[str, ...] = ()  # date texts that could not be read (pages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +217,7 @@ class Entry:
     language_origin: str  # "entry", "feed", "source" or "unknown"
     categories: tuple[str, ...]
     content_hash: str
+    event: Event | None = None  # when and where, for calendar entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,3 +257,85 @@ class UpdateResult:
     @property
     def changed(self) -> bool:
         return self.counts.new > 0 or self.counts.updated > 0
+
+
+# -- publishing --------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """Another partner's copy of the same story."""
+
+    source_id: str
+    name: str
+    link: str | None
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedQuery:
+    """Which entries one feed holds."""
+
+    merged: bool = True  # one item per story; False: every entry (a partner's own feed)
+    language: str | None = None
+    source_ids: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """A stored entry as a feed shows it: under the story's id in merged feeds (with
+    the other partners' copies), under its own id in a partner's feed."""
+
+    uid: str
+    stored: StoredEntry
+    sequence: int  # arrival order, for archive pages
+    copies: tuple[Copy, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """Where an entry came from, for ``atom:source``, RSS ``<source>`` and credit lines."""
+
+    source_id: str
+    name: str
+    homepage: str | None
+    feed_id: str
+    feed_title: str
+    feed_link: str
+    feed_url: str
+    feed_updated: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """One entry ready for every output format: all fields final, HTML sanitised."""
+
+    uid: str
+    title: str
+    link: str | None
+    summary_html: str  # the teaser
+    content_html: str  # what readers see as the body: credit line + content or teaser
+    summary_text: str  # plain-text teaser (JSON Feed ``summary``)
+    author: str
+    categories: tuple[str, ...]
+    published: datetime
+    updated: datetime
+    language: str | None
+    source: Attribution
+    copies: tuple[Copy, ...] = ()
+    rights: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One feed document in any format: its metadata, links and stories."""
+
+    path: str  # without extension, e.g. "feed", "lang/de", "archive/feed/3"
+    title: str
+    self_url: str  # without extension; each format adds its own
+    home_url: str
+    updated: datetime
+    stories: tuple[Story, ...]
+    language: str | None = None
+    subtitle: str | None = None
+    links: tuple[tuple[str, str], ...] = ()  # (rel, href): prev-archive, current, hub, ...
+    archive: bool = False

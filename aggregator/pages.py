@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
-from .models import SourceConfig, SourceState
+from .l10n import format_when
+from .language import autonym, is_rtl
+from .models import Document, SourceConfig, SourceState
 
 _environment = Environment(
     loader=PackageLoader("aggregator", "templates"),
@@ -51,3 +54,28 @@ def sources_page(title: str, base_url: str, sources: Iterable[SourceConfig],
     return _environment.get_template("sources.html").render(
         title=title, base_url=base_url, rows=rows, now=_time(now),
         failing=sum(1 for row in rows if row["status"] == "failing"))
+
+
+FORMATS = [("application/atom+xml", ".atom"), ("application/rss+xml", ".rss"),
+           ("application/feed+json", ".json")]
+
+
+def stories_page(document: Document, *, base_url: str, languages: Iterable[str],
+                 page_language: str, is_source: bool = False) -> str:
+    """The latest stories as a web page: no script, readable on a phone, each story
+    with its language and direction, a language filter and feed autodiscovery."""
+    stories = [{
+        "title": story.title, "link": story.link, "language": story.language,
+        "direction": "rtl" if is_rtl(story.language) else "auto",
+        "iso": story.published.isoformat(),
+        "when": format_when(story.published, document.language or story.language),
+        "credit": ", ".join([story.source.name, *(copy.name for copy in story.copies)]),
+        # sanitised by aggregator.sanitize before it was stored
+        "summary": Markup(story.summary_html or story.content_html),
+    } for story in document.stories]
+    return _environment.get_template("stories.html").render(
+        document=document, stories=stories, base_url=base_url, formats=FORMATS,
+        page_language=page_language,
+        page_direction="rtl" if is_rtl(document.language) else "ltr",
+        languages=[{"code": code, "name": autonym(code), "dir": "rtl" if is_rtl(code) else "ltr"}
+                   for code in languages], is_source=is_source)

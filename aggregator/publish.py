@@ -1,59 +1,92 @@
-"""Rendering the database into feed documents. This module owns feedgen (Atom 1.0
-and RSS 2.0 writers that take care of namespaces, escaping and date formats).
+"""Rendering the database into every published file.
 
-feedgen has no per-entry ``xml:lang`` and no full ``atom:source``: both are added
-through its extension mechanism (:class:`_AttributionExtension`). Outputs are
-written atomically (temporary file, fsync, rename) and only when their bytes
-change, so their ETag and Last-Modified stay stable for readers' conditional GETs.
+Which documents exist (:func:`feed_specs`), what each story looks like in them
+(:func:`present`), history in RFC 5005 archive pages, and writing files
+atomically and only when their bytes change. The formats themselves live in
+:mod:`aggregator.syndication` (Atom, RSS), :mod:`aggregator.jsonfeed`,
+:mod:`aggregator.opml` and :mod:`aggregator.pages` (HTML).
+
+Archives (RFC 5005): every feed's items, in arrival order, are cut into pages of
+``max_entries``; page 1 holds the oldest. A page is final once full (a later
+page only adds its ``next-archive`` link to it); the newest page fills up over
+time. The subscription document (``feed.atom``) shows the newest ``max_entries``
+by publication date and links the newest archive page with ``prev-archive``, so
+following ``prev-archive`` from any feed reaches every item exactly once.
+
+Every document's inputs are hashed; a document whose inputs did not change is
+not rendered again (the hashes live in the database), so a publish after a
+small change costs little even with a large archive.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
-
-from feedgen.ext.base import BaseEntryExtension, BaseExtension
-from feedgen.feed import FeedGenerator
+from typing import Protocol
 
 from . import __version__
 from .errors import PublishError
+from .jsonfeed import render_json
 from .language import is_rtl
-from .models import Settings, SourceConfig, SourceState, StoredEntry
+from .models import (
+    Attribution,
+    Document,
+    FeedItem,
+    FeedQuery,
+    Settings,
+    SourceConfig,
+    SourceKind,
+    SourceState,
+    Story,
+)
+from .opml import render_opml
+from .pages import stories_page
+from .sanitize import plain_text
+from .syndication import render_atom, render_rss
 
 log = logging.getLogger("aggregator.publish")
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+TEASER_CHARACTERS = 400
+FORMATS: dict[str, Callable[[Document], bytes]] = {
+    ".atom": render_atom, ".rss": render_rss, ".json": render_json}
 
 
 class EntryReader(Protocol):
     """What publishing needs from the database (the store provides it)."""
 
-    def latest(self, limit: int, *, language: str | None = None,
-               source_ids: Iterable[str] | None = None) -> list[StoredEntry]: ...
+    def feed_items(self, query: FeedQuery, *, names: Mapping[str, str] | None = None,
+                   priorities: Mapping[str, int] | None = None,
+                   newest: int | None = None,
+                   page: tuple[int, int] | None = None) -> list[FeedItem]: ...
+
+    def feed_size(self, query: FeedQuery) -> int: ...
 
     def languages(self) -> dict[str, int]: ...
 
     def states(self) -> dict[str, SourceState]: ...
 
+    def document_digest(self, path: str) -> str | None: ...
+
+    def set_document_digest(self, path: str, digest: str) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class FeedSpec:
-    """One feed document to publish: its path under output_dir and what goes in it."""
+    """One feed: its path without extension and what goes into it."""
 
-    path: str
+    stem: str  # "feed", "lang/de", "source/kargah", "tag/events"
     title: str
-    language: str | None = None  # only entries of this language; feed-level xml:lang
-    source_ids: tuple[str, ...] | None = None
+    query: FeedQuery = field(default_factory=FeedQuery)
+    page: str | None = None  # path of its HTML page, if it has one
 
 
 @dataclass(slots=True)
@@ -62,18 +95,24 @@ class PublishReport:
     unchanged: list[str] = field(default_factory=list)
     duration: float = 0.0
 
+    @property
+    def changed_feeds(self) -> list[str]:
+        """Subscription feeds (not archives, not pages) that were rewritten."""
+        return [path for path in self.written
+                if not path.startswith("archive/") and path.endswith(tuple(FORMATS))]
+
 
 def feed_specs(settings: Settings, languages: Iterable[str]) -> list[FeedSpec]:
-    """Every feed document the portal publishes."""
-    specs = [FeedSpec("feed.atom", settings.title)]
-    specs += [FeedSpec(f"lang/{code}.atom", f"{settings.title} ({code})", language=code)
-              for code in languages]
-    specs += [FeedSpec(f"source/{source.id}.atom", f"{settings.title}: {source.name}",
-                       source_ids=(source.id,)) for source in settings.sources]
+    """Every feed the portal publishes: combined, per language, per source, per tag."""
+    specs = [FeedSpec("feed", settings.title, page="index.html")]
+    specs += [FeedSpec(f"lang/{code}", f"{settings.title} ({code})", FeedQuery(language=code),
+                       page=f"lang/{code}.html") for code in languages]
+    specs += [FeedSpec(f"source/{source.id}", f"{settings.title}: {source.name}",
+                       FeedQuery(merged=False, source_ids=(source.id,)),
+                       page=f"source/{source.id}.html") for source in settings.sources]
     tags = sorted({tag for source in settings.sources for tag in source.tags})
-    specs += [FeedSpec(f"tag/{tag}.atom", f"{settings.title}: {tag}",
-                       source_ids=tuple(s.id for s in settings.sources if tag in s.tags))
-              for tag in tags]
+    specs += [FeedSpec(f"tag/{tag}", f"{settings.title}: {tag}", FeedQuery(
+        source_ids=tuple(s.id for s in settings.sources if tag in s.tags))) for tag in tags]
     return specs
 
 
@@ -81,131 +120,183 @@ def publish_all(reader: EntryReader, settings: Settings) -> PublishReport:
     """Render every output from the database into ``settings.output_dir``."""
     started = time.monotonic()
     report = PublishReport()
-    states = reader.states()
-    for spec in feed_specs(settings, reader.languages()):
-        entries = reader.latest(settings.max_entries, language=spec.language,
-                                source_ids=spec.source_ids)
-        document = render_atom(spec, entries, settings, states)
-        target = settings.output_dir / spec.path
-        (report.written if write_if_changed(target, document) else report.unchanged).append(
-            spec.path)
+    context = _Context(settings, reader.states())
+    languages = [code for code in reader.languages() if code]
+    output = _Output(settings.output_dir, reader, report)
+    for spec in feed_specs(settings, languages):
+        _publish_feed(spec, reader, context, output, languages)
+    output.write("sources.opml", render_opml(settings.title, settings.base_url,
+                                             settings.sources))
     report.duration = time.monotonic() - started
-    log.info("publish %d written, %d unchanged", len(report.written), len(report.unchanged),
-             extra={"event": "publish", "written": len(report.written),
-                    "unchanged": len(report.unchanged), "duration": round(report.duration, 3)})
+    log.info("publish: %d files written, %d unchanged", len(report.written),
+             len(report.unchanged), extra={
+                 "event": "publish", "written": len(report.written),
+                 "unchanged": len(report.unchanged), "duration": round(report.duration, 3)})
     return report
 
 
-def render_atom(spec: FeedSpec, entries: list[StoredEntry], settings: Settings,
-                states: Mapping[str, SourceState]) -> bytes:
-    """One Atom 1.0 document. Deterministic: the same entries give the same bytes."""
-    sources = {source.id: source for source in settings.sources}
-    self_url = settings.base_url + spec.path
-    generator = FeedGenerator()
-    generator.register_extension("attribution", _AttributionFeed, _AttributionExtension,
-                                 atom=True, rss=False)
-    generator.id(self_url)
-    generator.title(spec.title)
-    generator.link(href=self_url, rel="self", type="application/atom+xml")
-    generator.link(href=settings.base_url, rel="alternate", type="text/html")
-    generator.author({"name": settings.title, "uri": settings.base_url})
-    generator.generator("aggregator", version=__version__)
-    generator.updated(max((entry.updated for entry in entries), default=EPOCH))
-    if spec.language:
-        generator.language(spec.language)
-    for stored in entries:
-        source = sources.get(stored.entry.source_id) or SourceConfig(
-            id=stored.entry.source_id, name=stored.entry.source_id, url=settings.base_url)
-        _add_entry(generator, stored, source, states.get(source.id))
-    return bytes(generator.atom_str(pretty=True))
+def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output: _Output,
+                  languages: Sequence[str]) -> None:
+    settings = context.settings
+    size = settings.max_entries
+    query = spec.query
+    pages = -(-reader.feed_size(query) // size)  # ceiling division
+    items = reader.feed_items(query, names=context.names, priorities=context.priorities,
+                              newest=size)
+    links = [("prev-archive", _archive_url(settings, spec, pages))] if pages else []
+    document = context.document(spec.stem, spec.title, items, query.language, links)
+    digest = output.changed_inputs(spec.stem, document, spec.page)
+    if digest is not None:
+        for suffix, render in FORMATS.items():
+            output.write(spec.stem + suffix, render(document))
+        if spec.page:
+            output.write(spec.page, stories_page(
+                document, base_url=settings.base_url, languages=languages,
+                page_language=query.language or (settings.languages or ("de",))[0],
+                is_source=not query.merged).encode("utf-8"))
+        output.remember(spec.stem, digest)
+    for number in range(1, pages + 1):
+        page_items = reader.feed_items(query, names=context.names,
+                                       priorities=context.priorities, page=(number, size))
+        page_links = [("current", context.self_url(spec.stem) + ".atom")]
+        if number > 1:
+            page_links.append(("prev-archive", _archive_url(settings, spec, number - 1)))
+        if number < pages:
+            page_links.append(("next-archive", _archive_url(settings, spec, number + 1)))
+        stem = f"archive/{spec.stem}/{number}"
+        archive = context.document(stem, f"{spec.title} (archive {number})", page_items,
+                                   query.language, page_links, archive=True)
+        digest = output.changed_inputs(stem, archive)
+        if digest is not None:
+            output.write(stem + ".atom", render_atom(archive))
+            output.remember(stem, digest)
 
 
-def _add_entry(generator: FeedGenerator, stored: StoredEntry, source: SourceConfig,
-               state: SourceState | None) -> None:
-    entry = stored.entry
-    item = generator.add_entry(order="append")
-    item.id(stored.uid)
-    item.title(entry.title)
-    item.updated(stored.updated)
-    item.published(stored.published)
-    if entry.link:
-        item.link(href=entry.link, rel="alternate", type="text/html")
-    item.author({"name": entry.author or source.name})
-    for category in entry.categories:
-        item.category(term=category)
-    if entry.summary_html:
-        item.summary(entry.summary_html, type="html")
-    item.content(credit_line(source) + _wrap(entry.content_html or entry.summary_html,
-                                             entry.language), type="html")
-    item.attribution.set(entry.language, _source_element_values(source, state, stored))
+def _archive_url(settings: Settings, spec: FeedSpec, number: int) -> str:
+    return f"{settings.base_url}archive/{spec.stem}/{number}.atom"
 
 
-def credit_line(source: SourceConfig) -> str:
-    """The partner's name, visible in every reader (many do not show atom:source)."""
-    name = html.escape(source.name)
+class _Context:
+    """What every document needs to know about the sources."""
+
+    def __init__(self, settings: Settings, states: Mapping[str, SourceState]) -> None:
+        self.settings = settings
+        self.states = states
+        self.sources = {source.id: source for source in settings.sources}
+        self.names = {source.id: source.name for source in settings.sources}
+        self.priorities = {source.id: source.priority for source in settings.sources}
+
+    def self_url(self, stem: str) -> str:
+        return self.settings.base_url + stem
+
+    def document(self, stem: str, title: str, items: Sequence[FeedItem], language: str | None,
+                 links: list[tuple[str, str]], *, archive: bool = False) -> Document:
+        stories = tuple(present(item, self.source(item.stored.entry.source_id),
+                                self.states.get(item.stored.entry.source_id)) for item in items)
+        hub = self.settings.websub_hub
+        return Document(
+            path=stem, title=title, self_url=self.self_url(stem),
+            home_url=self.settings.base_url, language=language, archive=archive,
+            subtitle=self.settings.description,
+            updated=max((story.updated for story in stories), default=EPOCH),
+            stories=stories, links=tuple(links + ([("hub", hub)] if hub and not archive else [])))
+
+    def source(self, source_id: str) -> SourceConfig:
+        # a source removed from feeds.toml keeps its entries, under its id
+        return self.sources.get(source_id) or SourceConfig(
+            id=source_id, name=source_id, url=self.settings.base_url)
+
+
+def present(item: FeedItem, source: SourceConfig, state: SourceState | None) -> Story:
+    """How one stored entry appears in every format (pure)."""
+    entry = item.stored.entry
+    teaser = entry.summary_html or _teaser(entry.content_html)
+    body = entry.content_html or entry.summary_html if source.content == "full" else teaser
+    more = "" if source.content == "full" or not entry.link else (
+        f'<p><a href="{html.escape(entry.link)}" rel="noopener noreferrer">'
+        f"{html.escape(source.name)} \u2192</a></p>")
+    return Story(
+        uid=item.uid, title=entry.title, link=entry.link, summary_html=teaser,
+        content_html=credit_line(source, item) + _wrap(body + more, entry.language),
+        summary_text=plain_text(teaser)[:TEASER_CHARACTERS * 2],
+        author=entry.author or source.name, categories=entry.categories,
+        published=item.stored.published, updated=item.stored.updated,
+        language=entry.language, source=attribution(source, state, item.stored.updated),
+        copies=item.copies, rights=source.rights)
+
+
+def attribution(source: SourceConfig, state: SourceState | None,
+                fallback_updated: datetime) -> Attribution:
+    state = state or SourceState(id=source.id)
+    feed_url = state.moved_to if state.moved_to and state.moved_from == source.url else source.url
+    if source.kind is not SourceKind.FEED:
+        feed_url = source.url  # a page or a calendar: its own URL
+    return Attribution(
+        source_id=source.id, name=source.name, homepage=source.homepage,
+        feed_id=state.feed_id or feed_url, feed_title=state.feed_title or source.name,
+        feed_link=state.feed_link or source.homepage or feed_url, feed_url=feed_url,
+        feed_updated=state.feed_updated or fallback_updated)
+
+
+def credit_line(source: SourceConfig, item: FeedItem) -> str:
+    """The partner's name, visible in every reader (many do not show atom:source),
+    and every other partner who published the same story."""
     link = source.homepage or source.url
-    return f'<p class="credit"><a href="{html.escape(link)}">{name}</a></p>'
+    credit = f'<a href="{html.escape(link)}">{html.escape(source.name)}</a>'
+    if item.copies:
+        others = ", ".join(
+            f'<a href="{html.escape(copy.link)}">{html.escape(copy.name)}</a>' if copy.link
+            else html.escape(copy.name) for copy in item.copies)
+        credit += f", also published by {others}"
+    return f'<p class="credit">{credit}</p>'
+
+
+def _teaser(content_html: str) -> str:
+    text = plain_text(content_html)
+    if not text:
+        return ""
+    if len(text) > TEASER_CHARACTERS:
+        text = text[:TEASER_CHARACTERS].rsplit(" ", 1)[0] + " …"
+    return f"<p>{html.escape(text)}</p>"
 
 
 def _wrap(fragment: str, language: str | None) -> str:
-    if not fragment:
-        return ""
     lang = f' lang="{language}"' if language else ""
     direction = "rtl" if is_rtl(language) else "auto"
     return f'<div{lang} dir="{direction}">{fragment}</div>'
 
 
-def _source_element_values(source: SourceConfig, state: SourceState | None,
-                           stored: StoredEntry) -> dict[str, Any]:
-    state = state or SourceState(id=source.id)
-    feed_url = state.moved_to if state.moved_to and state.moved_from == source.url else source.url
-    return {
-        "id": state.feed_id or feed_url,
-        "title": state.feed_title or source.name,
-        "link": state.feed_link or source.homepage or feed_url,
-        "self": feed_url,
-        "updated": state.feed_updated or stored.updated,
-    }
+class _Output:
+    """Writes files under the output folder, only when their bytes change, and skips
+    documents whose inputs did not change since the last publish."""
 
+    def __init__(self, root: Path, reader: EntryReader, report: PublishReport) -> None:
+        self.root = root
+        self.reader = reader
+        self.report = report
 
-class _AttributionFeed(BaseExtension):  # type: ignore[misc]
-    """Feed-level half of the extension: nothing to add."""
+    def changed_inputs(self, stem: str, document: Document,
+                       page: str | None = None) -> str | None:
+        """The digest of a document's inputs if it must be rendered, None if its files
+        are there and were made from exactly these inputs."""
+        inputs = f"{__version__}\n{document!r}"  # a new version may render differently
+        digest = hashlib.sha256(inputs.encode("utf-8", "surrogatepass")).hexdigest()
+        paths = [stem + suffix for suffix in FORMATS] if not document.archive else [
+            stem + ".atom"]
+        if page:
+            paths.append(page)
+        if self.reader.document_digest(stem) == digest and all(
+                (self.root / path).exists() for path in paths):
+            self.report.unchanged.extend(paths)
+            return None
+        return digest
 
+    def remember(self, stem: str, digest: str) -> None:
+        self.reader.set_document_digest(stem, digest)
 
-class _AttributionExtension(BaseEntryExtension):  # type: ignore[misc]
-    """Adds ``xml:lang`` and a complete ``atom:source`` to an Atom entry."""
-
-    def __init__(self) -> None:
-        self.language: str | None = None
-        self.source: dict[str, Any] = {}
-
-    def set(self, language: str | None, source: dict[str, Any]) -> None:
-        self.language = language
-        self.source = source
-
-    def extend_atom(self, entry: Any) -> Any:
-        if self.language:
-            entry.set(XML_LANG, self.language)
-        if not self.source:
-            return entry
-        element = entry.makeelement(f"{{{ATOM_NS}}}source", {})
-        if self.language:
-            element.set(XML_LANG, self.language)
-        for name in ("id", "title"):
-            child = element.makeelement(f"{{{ATOM_NS}}}{name}", {})
-            child.text = str(self.source[name])
-            element.append(child)
-        link = element.makeelement(f"{{{ATOM_NS}}}link",
-                                   {"rel": "alternate", "href": str(self.source["link"])})
-        element.append(link)
-        self_link = element.makeelement(f"{{{ATOM_NS}}}link",
-                                        {"rel": "self", "href": str(self.source["self"])})
-        element.append(self_link)
-        updated = element.makeelement(f"{{{ATOM_NS}}}updated", {})
-        updated.text = self.source["updated"].isoformat()
-        element.append(updated)
-        entry.append(element)
-        return entry
+    def write(self, relative: str, data: bytes) -> None:
+        written = write_if_changed(self.root / relative, data)
+        (self.report.written if written else self.report.unchanged).append(relative)
 
 
 def write_if_changed(target: Path, data: bytes) -> bool:

@@ -13,7 +13,7 @@ import dataclasses
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from .errors import StoreError
-from .models import Entry, SourceState, StoreCounts, StoredEntry
+from .models import Copy, Entry, FeedItem, FeedQuery, SourceState, StoreCounts, StoredEntry
 
 migrations = Migrations("aggregator")
 
@@ -52,6 +52,31 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db.table("entries").create_index(["uid"], unique=True)
     db.table("entries").create_index(["published"])
     db.table("entries").create_index(["language", "published"])
+
+
+@migrations()
+def m002_stories(db: sqlite_utils.Database) -> None:
+    """One story per set of entries that tell the same news (across partners); band
+    keys to find candidates without comparing all pairs; tombstones so entries a
+    partner deleted do not come back; digests of published documents."""
+    entries = db.table("entries")
+    entries.add_column("canonical_link", str)
+    entries.add_column("story_id", int)
+    entries.add_column("merge_reason", str)
+    entries.add_column("merge_score", float)
+    db.table("stories").create({"id": int, "uid": str, "created": str}, pk="id",
+                               not_null={"uid", "created"})
+    db.table("stories").create_index(["uid"], unique=True)
+    db.execute("INSERT INTO stories (id, uid, created) SELECT id, uid, first_seen FROM entries")
+    db.execute("UPDATE entries SET story_id = id")
+    entries.create_index(["story_id"])
+    entries.create_index(["canonical_link"])
+    db.table("entry_bands").create({"band": int, "entry_id": int, "published": str})
+    db.table("entry_bands").create_index(["band", "published"])
+    db.table("entry_bands").create_index(["entry_id"])
+    db.table("tombstones").create({"source_id": str, "key": str, "removed": str,
+                                   "reason": str}, pk=("source_id", "key"))
+    db.table("documents").create({"path": str, "digest": str}, pk="path")
 
 
 _STATE_FIELDS = [f.name for f in dataclasses.fields(SourceState) if f.name != "entry_count"]
@@ -150,6 +175,10 @@ class Store:
                 unchanged += 1
         if new:
             self.db.table("entries").insert_all(new)
+            # an entry that joined no existing story starts its own, under its own id
+            self.db.execute("INSERT INTO stories (id, uid, created) SELECT id, uid, first_seen "
+                            "FROM entries WHERE story_id IS NULL")
+            self.db.execute("UPDATE entries SET story_id = id WHERE story_id IS NULL")
         for row in changed:
             self.db.table("entries").update(row.pop("id"), row)
         return StoreCounts(new=len(new), updated=len(changed), unchanged=unchanged)
@@ -199,6 +228,80 @@ class Store:
 
     # -- reading for publishing -------------------------------------------------
 
+    def feed_items(self, query: FeedQuery, *, names: Mapping[str, str] | None = None,
+                   priorities: Mapping[str, int] | None = None,
+                   newest: int | None = None,
+                   page: tuple[int, int] | None = None) -> list[FeedItem]:
+        """Entries for one feed document.
+
+        ``query.merged``: one item per story (the copy of the partner with the highest
+        priority, else the earliest), under the story's id, with the other copies;
+        otherwise every entry under its own id. ``newest=N``: the N most recently
+        published; ``page=(k, size)``: the k-th archive page in arrival order.
+        """
+        clause, params = _where(query, "e.")
+        if query.merged:
+            priority, priority_params = _priority_sql(priorities or {})
+            sql = (f"SELECT * FROM (SELECT e.*, s.uid AS item_uid, e.story_id AS sequence, "
+                   f"ROW_NUMBER() OVER (PARTITION BY e.story_id ORDER BY {priority} DESC, "
+                   f"e.published ASC, e.id ASC) AS rank FROM entries e "
+                   f"JOIN stories s ON s.id = e.story_id {clause}) WHERE rank = 1")
+            params = priority_params + params
+        else:
+            sql = f"SELECT e.*, e.uid AS item_uid, e.id AS sequence FROM entries e {clause}"
+        if newest is not None:
+            sql += " ORDER BY published DESC, sequence DESC LIMIT ?"
+            params.append(newest)
+        elif page is not None:
+            number, size = page
+            sql += " ORDER BY sequence ASC LIMIT ? OFFSET ?"
+            params += [size, (number - 1) * size]
+        rows = list(self.db.query(sql, params))
+        copies = self._copies(rows, names or {}) if query.merged else {}
+        return [FeedItem(uid=row["item_uid"], stored=_stored(row), sequence=row["sequence"],
+                         copies=copies.get(row["id"], ())) for row in rows]
+
+    def feed_size(self, query: FeedQuery) -> int:
+        """How many items a feed has in all (for archive paging)."""
+        clause, params = _where(query, "")
+        counted = "DISTINCT story_id" if query.merged else "*"
+        return int(self.db.execute(f"SELECT count({counted}) FROM entries {clause}",
+                                   params).fetchone()[0])
+
+    def _copies(self, rows: list[dict[str, Any]],
+                names: Mapping[str, str]) -> dict[int, tuple[Copy, ...]]:
+        by_story: dict[int, list[dict[str, Any]]] = {}
+        stories = [row["story_id"] for row in rows]
+        for start in range(0, len(stories), 500):
+            chunk = stories[start:start + 500]
+            for member in self.db.query(
+                    f"SELECT id, story_id, source_id, link, language FROM entries WHERE "
+                    f"story_id IN ({','.join('?' * len(chunk))}) ORDER BY published, id",
+                    chunk):
+                by_story.setdefault(member["story_id"], []).append(member)
+        copies = {}
+        for row in rows:
+            others = [m for m in by_story.get(row["story_id"], [])
+                      if m["id"] != row["id"] and m["source_id"] != row["source_id"]]
+            seen: set[str] = set()
+            unique = []
+            for member in others:
+                if member["source_id"] not in seen:
+                    seen.add(member["source_id"])
+                    unique.append(Copy(source_id=member["source_id"],
+                                       name=names.get(member["source_id"], member["source_id"]),
+                                       link=member["link"], language=member["language"]))
+            copies[row["id"]] = tuple(unique)
+        return copies
+
+    def document_digest(self, path: str) -> str | None:
+        row = self.db.execute("SELECT digest FROM documents WHERE path = ?", [path]).fetchone()
+        return row[0] if row else None
+
+    def set_document_digest(self, path: str, digest: str) -> None:
+        with self.db.atomic():
+            self.db.table("documents").upsert({"path": path, "digest": digest}, pk="path")
+
     def latest(self, limit: int, *, language: str | None = None,
                source_ids: Iterable[str] | None = None) -> list[StoredEntry]:
         """The newest entries (by publication date), optionally of one language or of
@@ -229,6 +332,26 @@ class Store:
     def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         """Read-only query access for inspection commands and tests."""
         return self.db.query(sql, list(params))
+
+
+def _where(query: FeedQuery, prefix: str) -> tuple[str, list[Any]]:
+    where, params = [], []
+    if query.language is not None:
+        where.append(f"{prefix}language = ?")
+        params.append(query.language)
+    if query.source_ids is not None:
+        where.append(f"{prefix}source_id IN ({','.join('?' * len(query.source_ids))})")
+        params.extend(query.source_ids)
+    return (f"WHERE {' AND '.join(where)}" if where else ""), params
+
+
+def _priority_sql(priorities: Mapping[str, int]) -> tuple[str, list[Any]]:
+    """A SQL expression giving each entry its source's configured priority."""
+    ranked = [(source, value) for source, value in priorities.items() if value]
+    if not ranked:
+        return "0", []
+    cases = " ".join("WHEN ? THEN ?" for _ in ranked)
+    return f"CASE e.source_id {cases} ELSE 0 END", [v for pair in ranked for v in pair]
 
 
 def _stored(row: dict[str, Any]) -> StoredEntry:

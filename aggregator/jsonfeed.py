@@ -1,0 +1,64 @@
+"""JSON Feed 1.1 documents (https://www.jsonfeed.org/version/1.1/), written with the
+standard library's json: the format is plain JSON, no library needed.
+
+Attribution and the other partners' copies go into the ``_aggregator`` extension
+object (JSON Feed reserves keys starting with ``_`` for extensions).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .models import Document, Story
+
+VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def render_json(document: Document) -> bytes:
+    feed: dict[str, Any] = {
+        "version": VERSION,
+        "title": document.title,
+        "home_page_url": document.home_url,
+        "feed_url": document.self_url + ".json",
+        "authors": [{"name": document.title, "url": document.home_url}],
+    }
+    if document.subtitle:
+        feed["description"] = document.subtitle
+    if document.language:
+        feed["language"] = document.language
+    hub = next((href for rel, href in document.links if rel == "hub"), None)
+    if hub:
+        feed["hubs"] = [{"type": "WebSub", "url": hub}]
+    feed["items"] = [_item(story) for story in document.stories]
+    return json.dumps(feed, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
+def _item(story: Story) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": story.uid}
+    if story.link:
+        item["url"] = story.link
+    item.update({
+        "title": story.title,
+        "content_html": story.content_html,
+        "summary": story.summary_text,
+        "date_published": story.published.isoformat(),
+        "date_modified": story.updated.isoformat(),
+        "authors": [{"name": story.author}],
+    })
+    if story.categories:
+        item["tags"] = list(story.categories)
+    if story.language:
+        item["language"] = story.language
+    source = story.source
+    extension: dict[str, Any] = {
+        "source": {"id": source.source_id, "name": source.name, "url": source.homepage
+                   or source.feed_link, "feed_url": source.feed_url},
+    }
+    if story.copies:
+        extension["also_published_by"] = [
+            {"id": copy.source_id, "name": copy.name, "url": copy.link} for copy in story.copies]
+    if story.rights:
+        extension["rights"] = story.rights
+    item["_aggregator"] = extension
+    return item
