@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -77,39 +78,54 @@ class Worker:
         self.scheduler.add_job(self._job, "date", run_date=when, args=[source],
                                id=f"source:{source.id}", replace_existing=True)
 
-    async def _job(self, source: SourceConfig) -> None:
+    @contextmanager
+    def _tracked(self) -> Iterator[None]:
+        """Mark the running job as in flight, so :meth:`stop` lets it finish."""
         task = asyncio.current_task()
         assert task is not None
         self._inflight.add(task)
         try:
-            changed, next_fetch = await self._run_source(source)
-        except Exception:
-            # a bug, not a bad source: keep polling it, and let the error be seen
-            self._schedule(source, datetime.now(UTC) + (source.interval or timedelta(minutes=30)))
-            raise
-        else:
-            self._dirty = self._dirty or changed
-            if next_fetch is not None:
-                self._schedule(source, next_fetch)
+            yield
         finally:
             self._inflight.discard(task)
 
+    async def _job(self, source: SourceConfig) -> None:
+        with self._tracked():
+            try:
+                changed, next_fetch = await self._run_source(source)
+            except Exception:
+                # a bug, not a bad source: keep polling it, and let the error be seen
+                self._schedule(source,
+                               datetime.now(UTC) + (source.interval or timedelta(minutes=30)))
+                raise
+            self._dirty = self._dirty or changed
+            if next_fetch is not None:
+                self._schedule(source, next_fetch)
+
     async def _publish_if_dirty(self) -> None:
         if self._dirty:
-            self._dirty = False
-            await self._publish()
+            with self._tracked():
+                self._dirty = False
+                try:
+                    await self._publish()
+                except BaseException:
+                    self._dirty = True  # try again next time
+                    raise
 
     async def stop(self, grace: float = 5.0) -> None:
         """Take no new fetches; let running ones finish within ``grace`` seconds, then
         abandon them; publish what changed."""
         self._stopping = True
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if not self.scheduler.running:
+            return
+        # pause, not shutdown: the asyncio executor's shutdown cancels running jobs at once
+        self.scheduler.pause()
         if self._inflight:
             _, pending = await asyncio.wait(set(self._inflight), timeout=grace)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        self.scheduler.shutdown(wait=False)
         if self._dirty:
             self._dirty = False
             await self._publish()
