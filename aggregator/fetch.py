@@ -24,7 +24,7 @@ import socket
 import ssl
 import time
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
@@ -43,6 +43,8 @@ from .errors import (
 )
 from .models import FetchLimits, FetchRequest, FetchResult
 
+#: first pause before a WebSub ping is retried (doubling after each failure)
+HUB_RETRY_PAUSE = 2.0
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT = {301, 308}
 _ACCEPT = ("application/atom+xml, application/rss+xml, application/rdf+xml, "
@@ -92,6 +94,28 @@ class Fetcher:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+    async def ping_hub(self, hub: str, topics: Sequence[str], *, attempts: int = 3,
+                       pause: float | None = None) -> list[str]:
+        """Tell a WebSub hub that these feeds changed (``hub.mode=publish``), all topics
+        at once, each retried with growing pauses. Returns the topics the hub refused."""
+        wait = HUB_RETRY_PAUSE if pause is None else pause
+
+        async def ping(topic: str) -> bool:
+            for attempt in range(attempts):
+                try:
+                    response = await self.client.post(
+                        hub, data={"hub.mode": "publish", "hub.url": topic})
+                    if response.status_code < 300:
+                        return True
+                except httpx.HTTPError:
+                    pass
+                if attempt + 1 < attempts:
+                    await asyncio.sleep(wait * 2 ** attempt)
+            return False
+
+        accepted = await asyncio.gather(*(ping(topic) for topic in topics))
+        return [topic for topic, ok in zip(topics, accepted, strict=True) if not ok]
 
     async def fetch(self, request: FetchRequest) -> FetchResult:
         """GET ``request.url`` within the limits; raise FetchError or return the result."""

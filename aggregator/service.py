@@ -50,6 +50,7 @@ async def fetch_once(settings: Settings, sources: Sequence[SourceConfig],
         order = {source.id: index for index, source in enumerate(sources)}
         results.sort(key=lambda result: order[result.source_id])
         report = await pipeline.db(publish_all, settings)
+        await announce(pipeline.fetcher, settings, report)
     return results, report
 
 
@@ -111,15 +112,32 @@ def _worker(pipeline: Pipeline, metrics: Metrics) -> Worker:
         metrics.observe_fetch(result)
         return result.changed, result.next_fetch
 
+    pings: set[asyncio.Task[None]] = set()
+
     async def publish() -> None:
         report = await pipeline.db(publish_all, settings)
         metrics.observe_publish(report.duration, len(report.written))
+        # pinging the hub (with its retries) must not hold up the worker
+        task = asyncio.create_task(announce(pipeline.fetcher, settings, report))
+        pings.add(task)
+        task.add_done_callback(pings.discard)
 
     shortest = min([s.interval or settings.interval for s in settings.sources],
                    default=settings.interval)
     return Worker(run_source, publish,
                   publish_every=min(timedelta(seconds=10), shortest),
                   start_spread=min(timedelta(seconds=60), shortest))
+
+
+async def announce(fetcher: Fetcher, settings: Settings, report: PublishReport) -> None:
+    """Ping the configured WebSub hub for every subscription feed that changed."""
+    if not settings.websub_hub or not report.changed_feeds:
+        return
+    topics = [settings.base_url + path for path in report.changed_feeds]
+    refused = await fetcher.ping_hub(settings.websub_hub, topics)
+    log.log(logging.WARNING if refused else logging.INFO,
+            "websub: pinged %s for %d feeds, %d refused", settings.websub_hub, len(topics),
+            len(refused), extra={"event": "websub", "refused": refused or None})
 
 
 async def check_url(settings: Settings, url: str) -> tuple[str, bool]:

@@ -182,6 +182,10 @@ def create_app(settings: Settings, metrics: Metrics | None = None,
         }
         if suffix in FEED_SUFFIXES:
             headers["Access-Control-Allow-Origin"] = "*"
+        if settings.websub_hub and suffix in (".atom", ".rss", ".json"):
+            # WebSub discovery in the HTTP header too, for subscribers that only look there
+            headers["Link"] = (f'<{settings.websub_hub}>; rel="hub", '
+                               f'<{settings.base_url}{relative}>; rel="self"')
         if _not_modified(request, cached):
             return Response(status_code=304, headers=headers)
         body = cached.body

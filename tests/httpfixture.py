@@ -29,6 +29,7 @@ class Route:
 class Seen:
     path: str
     headers: dict[str, str]
+    body: bytes = b""
 
 
 class FixtureServer:
@@ -42,6 +43,15 @@ class FixtureServer:
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                server.requests.append(Seen(self.path, {k.lower(): v for k, v in
+                                                        self.headers.items()},
+                                            self.rfile.read(length)))
+                route = server.routes.get(self.path)
+                status = route.status if route is not None else 404
+                self._send(status, b"", {"Content-Type": "text/plain"})
 
             def do_GET(self) -> None:
                 server.requests.append(Seen(self.path, {k.lower(): v for k, v in

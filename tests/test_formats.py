@@ -50,6 +50,7 @@ def portal(server: FixtureServer, tmp_path: Path) -> Settings:
         {"id": name.split(".")[0], "name": f"Partner {name.split('-')[0]}",
          "url": server.add(f"/{name}", feed_route(name)), "tags": ["partner"],
          "homepage": f"https://{name.split('-')[0]}.example/"} for name in NAMES]
+    server.add("/hub", Route(status=204))
     sources[0]["content"] = "full"
     sources[0]["rights"] = "© kargah e.V."
     settings = load_settings(tmp_path, sources, max_entries=100, websub_hub=server.url("/hub"),
@@ -204,3 +205,38 @@ def test_archives_cover_every_entry_exactly_once(server: FixtureServer,
     pages = archive_chain(out, "feed")
     assert [len(page) for page in pages] == [8, 10, 10]
     assert len({uid for page in pages for uid in page}) == 28
+
+
+def test_changed_feeds_are_announced_to_the_websub_hub(server: FixtureServer,
+                                                       tmp_path: Path) -> None:
+    from urllib.parse import parse_qs
+
+    server.add("/hub", Route(status=204))
+    server.add("/city", Route(body=rss_feed(3), headers={"Content-Type": "application/rss+xml"}))
+    settings = load_settings(tmp_path, [{"id": "city", "name": "Stadt",
+                                         "url": server.url("/city"), "language": "de"}],
+                             websub_hub=server.url("/hub"))
+    fetch(settings)
+    pings = [parse_qs(seen.body.decode()) for seen in server.requests if seen.path == "/hub"]
+    assert all(ping["hub.mode"] == ["publish"] for ping in pings)
+    topics = {ping["hub.url"][0] for ping in pings}
+    assert {"http://portal.test/feed.atom", "http://portal.test/feed.rss",
+            "http://portal.test/feed.json", "http://portal.test/lang/de.atom",
+            "http://portal.test/source/city.atom"} <= topics
+    before = len(pings)
+    fetch(settings)  # nothing changed: no ping
+    assert sum(1 for seen in server.requests if seen.path == "/hub") == before
+
+
+def test_a_failing_hub_is_retried_and_does_not_fail_the_fetch(
+        server: FixtureServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("aggregator.fetch.HUB_RETRY_PAUSE", 0.01)
+    server.add("/hub", Route(status=503))
+    server.add("/city", Route(body=rss_feed(1), headers={"Content-Type": "application/rss+xml"}))
+    settings = load_settings(tmp_path, [{"id": "city", "name": "Stadt",
+                                         "url": server.url("/city")}],
+                             websub_hub=server.url("/hub"))
+    (result,), report = asyncio.run(fetch_once(settings, settings.sources))
+    assert result.error is None and result.counts.new == 1
+    topics = len(report.changed_feeds)
+    assert sum(1 for seen in server.requests if seen.path == "/hub") == 3 * topics
