@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -140,3 +141,26 @@ def check(settings: Settings, url: str | None) -> None:
     console.say(report)
     if not usable:
         sys.exit(1)
+
+
+@main.command("import-opml")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_opml(file: Path) -> None:
+    """Print a [[source]] block for feeds.toml for every feed of an OPML file
+    (nothing is written: review the blocks and paste them)."""
+    from .opml import read_opml, slug
+
+    feeds = read_opml(file.read_bytes())
+    if not feeds:
+        console.warn(f"{file}: no feeds found in this OPML file")
+        sys.exit(1)
+    taken: set[str] = set()
+    blocks = []
+    for feed in feeds:
+        base = slug(feed.title) or "source"
+        source_id, number = base, 2
+        while source_id in taken:
+            source_id, number = f"{base}-{number}", number + 1
+        taken.add(source_id)
+        blocks.append(config.source_block(source_id, feed.title, feed.url, tags=feed.tags))
+    console.say("\n\n".join(blocks))

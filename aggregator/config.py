@@ -365,3 +365,22 @@ class _Reader:
                 raise self.fail(f"missing; expected {HTML_KEYS[key]}", source=source_id,
                                 key=f"html.{key}")
         return HtmlSelectors(**table)
+
+
+def source_block(source_id: str, name: str, url: str, *, homepage: str | None = None,
+                 language: str | None = None, tags: tuple[str, ...] = (),
+                 kind: str | None = None) -> str:
+    """A ``[[source]]`` block for feeds.toml, ready to paste."""
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    lines = ["[[source]]", f"id = {quoted(source_id)}", f"name = {quoted(name)}",
+             f"url = {quoted(url)}"]
+    if homepage:
+        lines.append(f"homepage = {quoted(homepage)}")
+    if language:
+        lines.append(f"language = {quoted(language)}")
+    if kind and kind != "feed":
+        lines.append(f"kind = {quoted(kind)}")
+    if tags:
+        lines.append(f"tags = [{', '.join(quoted(tag) for tag in tags)}]")
+    return "\n".join(lines)

@@ -130,3 +130,32 @@ def test_console_script_is_installed() -> None:
     assert script.exists()
     run = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=30)
     assert run.returncode == 0 and "Usage: aggregator" in run.stdout
+
+
+def test_import_opml_prints_source_blocks(tmp_path: Path) -> None:
+    opml = tmp_path / "list.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>'
+        '<outline text="Hannover"><outline type="rss" text="Kulturzentrum Faust" '
+        'xmlUrl="https://faust.example/feed/"/><outline type="rss" text="Faust" '
+        'xmlUrl="https://faust.example/events.xml"/>'
+        '<outline type="rss" text="Faust" xmlUrl="https://other.example/rss"/></outline>'
+        "</body></opml>", encoding="utf-8")
+    run = aggregator("import-opml", str(opml), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("[[source]]") == 3
+    assert 'id = "kulturzentrum-faust"' in run.stdout
+    assert 'id = "faust"' in run.stdout and 'id = "faust-2"' in run.stdout
+    assert 'url = "https://faust.example/feed/"' in run.stdout
+    assert 'tags = ["hannover"]' in run.stdout
+    # what it prints is valid configuration
+    (tmp_path / "feeds.toml").write_text(run.stdout, encoding="utf-8")
+    assert aggregator("check", cwd=tmp_path).returncode == 0
+    assert opml.read_text(encoding="utf-8").startswith("<?xml")  # the file is untouched
+
+
+def test_import_opml_without_feeds_says_so(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.opml"
+    empty.write_text("<opml version='2.0'><head/><body/></opml>", encoding="utf-8")
+    run = aggregator("import-opml", str(empty), cwd=tmp_path)
+    assert run.returncode == 1 and "no feeds found" in run.stderr
