@@ -150,6 +150,27 @@ class FetchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedLink:
+    """A feed a web page points to with ``<link rel="alternate" type="...">``."""
+
+    url: str  # absolute
+    type: str  # "atom", "rss" or "json"
+    title: str | None = None
+    language: str | None = None  # from hreflang, when the page says
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """What a web page says about itself: for autodiscovery and ``aggregator check``."""
+
+    url: str
+    title: str | None
+    language: str | None  # <html lang>
+    feeds: tuple[FeedLink, ...]
+    generator: str | None = None  # <meta name="generator">: the CMS, when it says
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """When and where a calendar entry happens. Times are aware; an all-day event
     starts at midnight of its first day and ``end`` is exclusive (the next midnight)."""
@@ -214,9 +235,10 @@ class Entry:
     published: datetime | None  # None: not given or not believable; the store uses first-seen
     updated: datetime | None
     language: str | None
-    language_origin: str  # "entry", "feed", "source" or "unknown"
+    language_origin: str  # "entry", "feed", "detected", "corrected", "source" or "unknown"
     categories: tuple[str, ...]
     content_hash: str
+    language_confidence: float | None = None  # for "detected" and "corrected" languages
     event: Event | None = None  # when and where, for calendar entries
 
 

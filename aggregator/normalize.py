@@ -8,13 +8,16 @@ text, every HTML field sanitised, every link absolute, every date UTC or None
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 from . import decide
+from .identify import identify
 from .language import primary_code
-from .models import Entry, ParsedEntry, ParsedFeed, SourceConfig
+from .l10n import format_span
+from .models import Entry, Event, ParsedEntry, ParsedFeed, SourceConfig
 from .sanitize import clean_html, escape_text, plain_text
 
 #: truncation limits, so one absurd field cannot bloat the database or a feed
@@ -28,11 +31,13 @@ UNTITLED = "(untitled)"
 
 
 def normalize_feed(parsed: ParsedFeed, source: SourceConfig, url: str,
-                   now: datetime) -> list[Entry]:
-    """All entries of one fetched document, cleaned, with identity keys."""
+                   now: datetime, languages: Sequence[str] = ()) -> list[Entry]:
+    """All entries of one fetched document, cleaned, with identity keys.
+    ``languages``: the portal's, the candidates for language identification."""
     feed_language = primary_code(parsed.language)
     base = absolute_link(parsed.link, url) or url
-    drafts = [_draft(raw, source, base, feed_language, now) for raw in parsed.entries]
+    drafts = [_draft(raw, source, base, feed_language, now, tuple(languages))
+              for raw in parsed.entries]
     keys = decide.identity_keys(
         [(raw.id, entry.link, entry.title, entry.summary_html + entry.content_html)
          for raw, entry in zip(parsed.entries, drafts, strict=True)])
@@ -76,7 +81,7 @@ def _html(value: str | None, is_html: bool, base: str) -> str:
 
 
 def _draft(raw: ParsedEntry, source: SourceConfig, feed_base: str, feed_language: str | None,
-           now: datetime) -> Entry:
+           now: datetime, languages: tuple[str, ...]) -> Entry:
     base = raw.base or feed_base
     link = absolute_link(raw.link, base)
     summary = _html(raw.summary, raw.summary_is_html, base)
@@ -91,7 +96,11 @@ def _draft(raw: ParsedEntry, source: SourceConfig, feed_base: str, feed_language
     categories = tuple(dict.fromkeys(
         text for category in raw.categories[:MAX_CATEGORIES]
         if (text := plain_text(category)[:MAX_CATEGORY])))
-    language, origin = _language(raw, feed_language, source)
+    language, origin, confidence = _language(
+        raw, feed_language, source, f"{title}\n{plain_text(summary or content)}", languages)
+    if raw.event is not None:  # when and where first, in the reader's language
+        line = event_line(raw.event, language)
+        summary, content = line + summary, line + content if content else ""
     published = decide.trusted_date(raw.published, now)
     updated = decide.trusted_date(raw.updated, now) or published
     return Entry(
@@ -107,20 +116,48 @@ def _draft(raw: ParsedEntry, source: SourceConfig, feed_base: str, feed_language
         updated=updated,
         language=language,
         language_origin=origin,
+        language_confidence=confidence,
         categories=categories,
         content_hash=decide.content_hash(title, link, summary, content, author, categories),
+        event=raw.event,
     )
 
 
-def _language(raw: ParsedEntry, feed_language: str | None,
-              source: SourceConfig) -> tuple[str | None, str]:
+def event_line(event: Event, language: str | None) -> str:
+    """``<p class="event">Do., 12. März 2026, 18:00–20:00 Uhr · Faust, Halle</p>``: when
+    (in Hannover's time) and where an event happens, for every reader to see."""
+    when = escape_text(format_span(event.start, event.end, event.all_day, language))
+    where = f" · {escape_text(event.location)}" if event.location else ""
+    return (f'<p class="event"><time datetime="{event.start.isoformat()}">{when}</time>'
+            f"{where}</p>")
+
+
+#: how sure identification must be to overrule a declared language, and how much
+#: text it needs for that (a title alone is not enough)
+OVERRULE_CONFIDENCE = 0.95
+OVERRULE_LETTERS = 60
+
+
+def _language(raw: ParsedEntry, feed_language: str | None, source: SourceConfig, text: str,
+              languages: tuple[str, ...]) -> tuple[str | None, str, float | None]:
+    """The entry's language and where it came from, in order of trust: the entry's own
+    declaration, the feed's, identification from the title and summary, the source's
+    configured language. A declaration that the text clearly contradicts (a German
+    site labelling its Persian article ``de``) is corrected."""
     declared = primary_code(raw.language)
-    if declared and declared != feed_language:
-        return declared, "entry"
-    if feed_language:
-        return feed_language, "feed"
+    origin = "entry" if declared and declared != feed_language else "feed"
+    declared = declared or feed_language
+    found = identify(text, languages or None)
+    if declared:
+        if (found is not None and found.language != declared
+                and found.confidence >= OVERRULE_CONFIDENCE
+                and sum(ch.isalpha() for ch in text) >= OVERRULE_LETTERS):
+            return found.language, "corrected", found.confidence
+        return declared, origin, None
+    if found is not None:
+        return found.language, "detected", found.confidence
     if source.language:
-        return source.language, "source"
-    return None, "unknown"
+        return source.language, "source", None
+    return None, "unknown", None
 
 

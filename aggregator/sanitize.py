@@ -34,6 +34,39 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\u
 _SPACE = re.compile(r"\s+")
 
 
+_EMBEDDINGS = "\u202a\u202b\u202d\u202e"  # LRE RLE LRO RLO, closed by PDF
+_ISOLATES = "\u2066\u2067\u2068"  # LRI RLI FSI, closed by PDI
+_PDF, _PDI = "\u202c", "\u2069"
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_TEXT_RUN = re.compile("[^<>]*[\u202a-\u202e\u2066-\u2069][^<>]*")
+
+
+def balance_bidi(text: str) -> str:
+    """Close every bidi embedding, override and isolate that the text opens, and drop
+    closers that close nothing, so a field cannot flip the text around it (an
+    unterminated U+202E in a title would reverse everything after it in a reader's
+    list). Marks (U+200E, U+200F) and joiners (U+200C, U+200D) are not touched."""
+    if not _BIDI.search(text):
+        return text
+    out: list[str] = []
+    stack: list[str] = []
+    for character in text:
+        if character in _EMBEDDINGS or character in _ISOLATES:
+            stack.append(character)
+        elif character == _PDF:
+            if not stack or stack[-1] not in _EMBEDDINGS:
+                continue  # closes nothing
+            stack.pop()
+        elif character == _PDI:
+            if not any(opener in _ISOLATES for opener in stack):
+                continue
+            while stack.pop() not in _ISOLATES:  # a PDI also ends embeddings inside it
+                pass
+        out.append(character)
+    out.extend(_PDI if opener in _ISOLATES else _PDF for opener in reversed(stack))
+    return "".join(out)
+
+
 def strip_controls(text: str) -> str:
     """Remove control characters and non-characters that no reader should ever get."""
     return _CONTROL.sub("", text)
@@ -52,7 +85,8 @@ def clean_html(fragment: str, base: str | None = None) -> str:
         url_relative=("rewrite_with_base", base) if base else "deny",
         link_rel="noopener noreferrer",
     )
-    return cleaned.strip()
+    # balance bidi controls within each run of text, so none leaks past its element
+    return _TEXT_RUN.sub(lambda run: balance_bidi(run.group()), cleaned).strip()
 
 
 def escape_text(text: str) -> str:
@@ -76,4 +110,4 @@ def plain_text(value: str, *, is_html: bool = True) -> str:
         if reduced == value:
             break
         value, rounds = reduced, rounds - 1
-    return _SPACE.sub(" ", strip_controls(value)).strip()
+    return balance_bidi(_SPACE.sub(" ", strip_controls(value)).strip())

@@ -14,7 +14,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from .errors import StoreError
-from .models import Copy, Entry, FeedItem, FeedQuery, SourceState, StoreCounts, StoredEntry
+from .models import Copy, Entry, Event, FeedItem, FeedQuery, SourceState, StoreCounts, StoredEntry
 
 migrations = Migrations("aggregator")
 
@@ -77,6 +77,28 @@ def m002_stories(db: sqlite_utils.Database) -> None:
     db.table("tombstones").create({"source_id": str, "key": str, "removed": str,
                                    "reason": str}, pk=("source_id", "key"))
     db.table("documents").create({"path": str, "digest": str}, pk="path")
+
+
+@migrations()
+def m003_events_and_discovery(db: sqlite_utils.Database) -> None:
+    """Calendar entries keep when and where they happen; a source remembers the feed
+    autodiscovery found on its page, and how many of its page's dates were unreadable."""
+    entries = db.table("entries")
+    entries.add_column("event_start", str)  # UTC ISO 8601, so text order is time order
+    entries.add_column("event_end", str)
+    entries.add_column("event_all_day", int)
+    entries.add_column("event_location", str)
+    entries.create_index(["event_start"])
+    sources = db.table("sources")
+    sources.add_column("discovered_url", str)
+    sources.add_column("discovered_from", str)
+    sources.add_column("unparsed_dates", int)
+
+
+@migrations()
+def m004_language_confidence(db: sqlite_utils.Database) -> None:
+    """How sure language identification was, for detected and corrected languages."""
+    db.table("entries").add_column("language_confidence", float)
 
 
 _STATE_FIELDS = [f.name for f in dataclasses.fields(SourceState) if f.name != "entry_count"]
@@ -144,6 +166,7 @@ class Store:
             values[name] = _date(values[name])
         values["retired"] = bool(values["retired"])
         values["failures"] = values["failures"] or 0
+        values["unparsed_dates"] = values["unparsed_dates"] or 0
         return SourceState(**values, entry_count=count)
 
     def save(self, state: SourceState, entries: Sequence[Entry] | None,
@@ -216,8 +239,10 @@ class Store:
             "upstream_published": _iso(entry.published),
             "upstream_updated": _iso(entry.updated), "language": entry.language,
             "language_origin": entry.language_origin,
+            "language_confidence": entry.language_confidence,
             "categories": json.dumps(list(entry.categories), ensure_ascii=False),
             "content_hash": entry.content_hash,
+            **_event_columns(entry.event),
         }
         if before is None:
             row["uid"] = entry_uid(entry.source_id, entry.key)
@@ -318,6 +343,18 @@ class Store:
         sql = f"SELECT * FROM entries {clause} ORDER BY published DESC, id DESC LIMIT ?"
         return [_stored(row) for row in self.db.query(sql, [*params, limit])]
 
+    def events(self, ending_after: datetime, *,
+               source_ids: Iterable[str] | None = None) -> list[StoredEntry]:
+        """Calendar entries that have not ended by ``ending_after``, by start time."""
+        where, params = ["event_start IS NOT NULL",
+                         "coalesce(event_end, event_start) >= ?"], [_utc_iso(ending_after)]
+        if source_ids is not None:
+            ids = list(source_ids)
+            where.append(f"source_id IN ({','.join('?' * len(ids))})")
+            params.extend(ids)
+        sql = f"SELECT * FROM entries WHERE {' AND '.join(where)} ORDER BY event_start, id"
+        return [_stored(row) for row in self.db.query(sql, params)]
+
     def languages(self) -> dict[str, int]:
         return dict(self.db.execute(
             "SELECT language, count(*) FROM entries WHERE language IS NOT NULL "
@@ -354,6 +391,27 @@ def _priority_sql(priorities: Mapping[str, int]) -> tuple[str, list[Any]]:
     return f"CASE e.source_id {cases} ELSE 0 END", [v for pair in ranked for v in pair]
 
 
+def _utc_iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def _event_columns(event: Event | None) -> dict[str, Any]:
+    if event is None:
+        return {"event_start": None, "event_end": None, "event_all_day": None,
+                "event_location": None}
+    return {"event_start": _utc_iso(event.start),
+            "event_end": _utc_iso(event.end) if event.end else None,
+            "event_all_day": int(event.all_day), "event_location": event.location}
+
+
+def _event(row: dict[str, Any]) -> Event | None:
+    start = row.get("event_start")
+    if not start:
+        return None
+    return Event(start=datetime.fromisoformat(start), end=_date(row.get("event_end")),
+                 all_day=bool(row.get("event_all_day")), location=row.get("event_location"))
+
+
 def _stored(row: dict[str, Any]) -> StoredEntry:
     published = datetime.fromisoformat(row["published"])
     entry = Entry(
@@ -362,8 +420,10 @@ def _stored(row: dict[str, Any]) -> StoredEntry:
         content_html=row["content_html"] or "", author=row["author"],
         published=_date(row["upstream_published"]), updated=_date(row["upstream_updated"]),
         language=row["language"], language_origin=row["language_origin"] or "unknown",
+        language_confidence=row.get("language_confidence"),
         categories=tuple(json.loads(row["categories"] or "[]")),
         content_hash=row["content_hash"],
+        event=_event(row),
     )
     return StoredEntry(uid=row["uid"], entry=entry, published=published,
                        updated=datetime.fromisoformat(row["updated"]),

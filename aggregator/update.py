@@ -1,6 +1,7 @@
 """The spine: the whole way of one source, top to bottom.
 
-    state -> fetch -> (unchanged?) -> parse -> normalise -> store
+    state -> fetch (-> a page? its feed: autodiscovery) -> (unchanged?)
+          -> parse (by kind: feed, news page, calendar) -> normalise -> store
 
 Only this module knows the order; the steps do not import each other. Network
 waits run on the event loop, parsing in a CPU pool, database work on one
@@ -15,26 +16,31 @@ import logging
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from . import decide
-from .errors import SourceError
+from . import decide, discover
+from .calendar import parse_calendar
+from .errors import NoFeedLinkError, NotAFeedError, SourceError
 from .fetch import Fetcher, user_agent
 from .models import (
     Entry,
     FetchRequest,
+    FetchResult,
     ParsedFeed,
     Settings,
     SourceConfig,
     SourceKind,
+    SourceState,
     UpdateResult,
 )
 from .normalize import clean_feed, normalize_feed
 from .parse import parse_feed
+from .scrape import parse_page, read_page
 from .store import Store
 
 log = logging.getLogger("aggregator.update")
@@ -46,10 +52,87 @@ def utcnow() -> datetime:
 
 
 def parse_and_normalize(body: bytes, url: str, content_type: str | None,
-                        source: SourceConfig, now: datetime) -> tuple[ParsedFeed, list[Entry]]:
-    """The CPU-bound middle of the spine, in one call so it can run in another process."""
-    parsed = clean_feed(parse_feed(body, content_type), url)
-    return parsed, normalize_feed(parsed, source, url, now)
+                        source: SourceConfig, now: datetime, languages: Sequence[str] = ()
+                        ) -> tuple[ParsedFeed, list[Entry]]:
+    """The CPU-bound middle of the spine, in one call so it can run in another process.
+    ``languages``: the portal's, to read dates on news pages."""
+    parsed = clean_feed(parse_source(body, url, content_type, source, now, languages), url)
+    return parsed, normalize_feed(parsed, source, url, now, languages)
+
+
+def parse_source(body: bytes, url: str, content_type: str | None, source: SourceConfig,
+                 now: datetime, languages: Sequence[str] = ()) -> ParsedFeed:
+    """Bytes -> :class:`ParsedFeed`, by the source's kind: a feed (RSS, Atom, JSON Feed),
+    a news page read with the selectors of ``[source.html]``, or an iCalendar file."""
+    if source.kind is SourceKind.HTML and source.html is not None:
+        return parse_page(body, url, content_type, source.html,
+                          (source.language, *languages), now)
+    if source.kind is SourceKind.ICAL:
+        return parse_calendar(body, now)
+    return parse_feed(body, content_type)
+
+
+async def fetch_source(fetcher: Fetcher, source: SourceConfig, state: SourceState,
+                       url: str) -> tuple[FetchResult, str | None]:
+    """The fetch step, with autodiscovery for a feed source whose URL is a web page:
+    the feed the page links to is fetched (a second request) and remembered; next time
+    it is fetched directly, and looked for again on the page when it breaks. Returns
+    what was fetched and the discovered feed's URL (None: ``url`` itself was fetched)."""
+    remembered = discover.remembered_feed(source.url, state)
+    broken: SourceError | None = None
+    if remembered and source.kind is SourceKind.FEED:
+        try:
+            fetched = await fetcher.fetch(FetchRequest(
+                remembered, etag=state.etag, last_modified=state.last_modified))
+            if fetched.body is None or not discover.is_page(fetched.body, fetched.content_type):
+                return _as_discovered(fetched, remembered)
+            broken = NotAFeedError(f"the feed found earlier at {remembered} is a web page now")
+        except SourceError as error:
+            if not discover.should_rediscover(error):
+                raise
+            broken = error
+        log.info("source %s: the discovered feed broke (%s); looking again on %s",
+                 source.id, broken, url, extra={"event": "rediscover", "source": source.id})
+    validators = {} if remembered else {"etag": state.etag,
+                                        "last_modified": state.last_modified}
+    fetched = await fetcher.fetch(FetchRequest(url, **validators))
+    if (source.kind is not SourceKind.FEED or fetched.body is None
+            or not discover.is_page(fetched.body, fetched.content_type)):
+        return fetched, None
+    page = read_page(fetched.body, fetched.url, fetched.content_type)
+    chosen = discover.choose_feed(page.feeds, source.language or page.language)
+    if chosen is None:
+        raise NoFeedLinkError(
+            f"the server sent an HTML page, not a feed, and the page links to no feed (no "
+            f"<link rel=\"alternate\"> of RSS, Atom or JSON Feed) at {fetched.url}; give the "
+            "feed's own URL, or use kind = \"html\" with selectors (aggregator check URL "
+            "helps)")
+    if broken is not None and chosen.url == remembered:
+        raise broken
+    feed = await fetcher.fetch(FetchRequest(chosen.url))
+    if feed.body is not None and discover.is_page(feed.body, feed.content_type):
+        raise NotAFeedError(f"the page {fetched.url} names {chosen.url} as its feed, but "
+                            "that is a web page too")
+    return _as_discovered(feed, chosen.url)
+
+
+def _as_discovered(fetched: FetchResult, discovered: str) -> tuple[FetchResult, str]:
+    """A discovered feed that moved for good is remembered at its new address; the
+    configured page has not moved."""
+    if fetched.permanent_redirect:
+        return replace(fetched, permanent_redirect=None), fetched.permanent_redirect
+    return fetched, discovered
+
+
+def body_hash(body: bytes | None, source: SourceConfig, now: datetime) -> str | None:
+    """What tells an unchanged body. A calendar is read again once a day even when it
+    did not change, so its window of (recurring) events moves on."""
+    if body is None:
+        return None
+    digest = hashlib.sha256(body)
+    if source.kind is SourceKind.ICAL:
+        digest.update(now.date().isoformat().encode())
+    return digest.hexdigest()
 
 
 class Pipeline:
@@ -119,24 +202,21 @@ async def update_source(pipeline: Pipeline, source: SourceConfig) -> UpdateResul
     url = decide.fetch_url(source.url, state)
     interval = source.interval or pipeline.settings.interval
     try:
-        if source.kind is not SourceKind.FEED:
-            raise SourceError(f"sources of kind {source.kind.value!r} are not supported yet",
-                              code="unsupported_kind")
-        fetched = await pipeline.fetcher.fetch(
-            FetchRequest(url, etag=state.etag, last_modified=state.last_modified))
+        fetched, discovered = await fetch_source(pipeline.fetcher, source, state, url)
         now = pipeline.clock()
-        body_hash = hashlib.sha256(fetched.body).hexdigest() if fetched.body else None
+        digest = body_hash(fetched.body, source, now)
         parsed, entries = None, None
-        if fetched.body is not None and body_hash != state.body_hash:
+        if fetched.body is not None and digest != state.body_hash:
             parsed, entries = await pipeline.cpu(
                 parse_and_normalize, fetched.body, fetched.url, fetched.content_type, source,
-                now)
+                now, pipeline.settings.languages)
         wait = decide.polling_interval(
             interval, cache_control=fetched.cache_control,
             ttl_minutes=parsed.ttl_minutes if parsed else None, now=now)
         new_state = decide.after_success(
-            state, fetched, configured_url=source.url, body_hash=body_hash, feed=parsed,
+            state, fetched, configured_url=source.url, body_hash=digest, feed=parsed,
             now=now, wait=wait, spread=pipeline.rng.random())
+        new_state = discover.after_fetch(new_state, source.url, discovered)
         counts = await pipeline.db(Store.save, new_state, entries, now)
         outcome = ("not_modified" if fetched.not_modified
                    else "unchanged_body" if parsed is None else "ok")

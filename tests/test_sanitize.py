@@ -56,3 +56,28 @@ def test_sanitising_is_idempotent(text: str) -> None:
     assert clean_html(once, BASE) == once
     assert "<script" not in once.lower()
     assert plain_text(plain_text(text)) == plain_text(text)
+
+
+@pytest.mark.parametrize(("text", "balanced"), [
+    ("\u202eevil title", "\u202eevil title\u202c"),  # unterminated RLO closed
+    ("a\u202cb", "ab"),  # a PDF that closes nothing goes
+    ("\u2067نام\u2069 ok", "\u2067نام\u2069 ok"),  # balanced isolate kept
+    ("\u2068x\u202by", "\u2068x\u202by\u202c\u2069"),  # nested: closed inside out
+    ("x\u2069", "x"),
+    ("\u200fمتن\u200e and می\u200cشود\u200d", "\u200fمتن\u200e and می\u200cشود\u200d"),
+])
+def test_bidi_controls_are_balanced(text: str, balanced: str) -> None:
+    from aggregator.sanitize import balance_bidi
+
+    assert balance_bidi(text) == balanced
+    assert plain_text(text) == balanced.strip()
+
+
+def test_persian_joiners_survive_byte_for_byte() -> None:
+    persian = "کلاس زبان آلمانی برگزار می\u200cشود؛ خانه\u200cی فرهنگ"
+    assert plain_text(persian).encode() == persian.encode()
+    assert clean_html(f"<p>{persian}</p>", BASE).encode() == f"<p>{persian}</p>".encode()
+
+
+def test_an_unterminated_override_in_html_is_closed() -> None:
+    assert clean_html("<p>\u202etxet</p>", BASE) == "<p>\u202etxet\u202c</p>"
