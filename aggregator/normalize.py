@@ -15,8 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 from . import decide
 from .identify import identify
-from .language import primary_code
 from .l10n import format_span
+from .language import primary_code
 from .models import Entry, Event, ParsedEntry, ParsedFeed, SourceConfig
 from .sanitize import clean_html, escape_text, plain_text
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from aggregator.service import fetch_once
+
 from conftest import feed_route, write_config
 from httpfixture import FixtureServer
 
