@@ -27,7 +27,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -140,28 +140,37 @@ def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output
     settings = context.settings
     size = settings.max_entries
     query = spec.query
-    pages = -(-reader.feed_size(query) // size)  # ceiling division
+    archives = -(-reader.feed_size(query) // size)  # ceiling division
     items = reader.feed_items(query, names=context.names, priorities=context.priorities,
                               newest=size)
-    links = [("prev-archive", _archive_url(settings, spec, pages))] if pages else []
+    links = [("prev-archive", _archive_url(settings, spec, archives))] if archives else []
     document = context.document(spec.stem, spec.title, items, query.language, links)
-    digest = output.changed_inputs(spec.stem, document, spec.page)
+    # the combined page also comes in one variant per language, that language first,
+    # for readers whose browser asks for it (Accept-Language on /)
+    variants = {code: f"index.{code}.html" for code in languages} if spec.stem == "feed" else {}
+    pages = [spec.page, *variants.values()] if spec.page else []
+    digest = output.changed_inputs(spec.stem, document, pages, extra=languages)
     if digest is not None:
         for suffix, render in FORMATS.items():
             output.write(spec.stem + suffix, render(document))
+        default_language = query.language or (settings.languages or ("de",))[0]
         if spec.page:
             output.write(spec.page, stories_page(
                 document, base_url=settings.base_url, languages=languages,
-                page_language=query.language or (settings.languages or ("de",))[0],
-                is_source=not query.merged).encode("utf-8"))
+                page_language=default_language, is_source=not query.merged).encode("utf-8"))
+        for code, path in variants.items():
+            first = sorted(document.stories, key=lambda story: story.language != code)
+            output.write(path, stories_page(
+                replace(document, stories=tuple(first)), base_url=settings.base_url,
+                languages=languages, page_language=code).encode("utf-8"))
         output.remember(spec.stem, digest)
-    for number in range(1, pages + 1):
+    for number in range(1, archives + 1):
         page_items = reader.feed_items(query, names=context.names,
                                        priorities=context.priorities, page=(number, size))
         page_links = [("current", context.self_url(spec.stem) + ".atom")]
         if number > 1:
             page_links.append(("prev-archive", _archive_url(settings, spec, number - 1)))
-        if number < pages:
+        if number < archives:
             page_links.append(("next-archive", _archive_url(settings, spec, number + 1)))
         stem = f"archive/{spec.stem}/{number}"
         archive = context.document(stem, f"{spec.title} (archive {number})", page_items,
@@ -275,16 +284,16 @@ class _Output:
         self.reader = reader
         self.report = report
 
-    def changed_inputs(self, stem: str, document: Document,
-                       page: str | None = None) -> str | None:
+    def changed_inputs(self, stem: str, document: Document, pages: Sequence[str] = (),
+                       extra: object = None) -> str | None:
         """The digest of a document's inputs if it must be rendered, None if its files
         are there and were made from exactly these inputs."""
-        inputs = f"{__version__}\n{document!r}"  # a new version may render differently
+        # a new version may render differently; ``extra``: other inputs of its pages
+        inputs = f"{__version__}\n{document!r}\n{extra!r}"
         digest = hashlib.sha256(inputs.encode("utf-8", "surrogatepass")).hexdigest()
         paths = [stem + suffix for suffix in FORMATS] if not document.archive else [
             stem + ".atom"]
-        if page:
-            paths.append(page)
+        paths += pages
         if self.reader.document_digest(stem) == digest and all(
                 (self.root / path).exists() for path in paths):
             self.report.unchanged.extend(paths)

@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from .language import primary_code
 from .metrics import Metrics
 from .models import Settings
 from .pages import sources_page
@@ -114,6 +115,24 @@ def _not_modified(request: Request, cached: _Cached) -> bool:
     return False
 
 
+def accepted_languages(header: str) -> list[str]:
+    """Primary language codes from an Accept-Language header, most wanted first:
+    ``"fa-IR,fa;q=0.9,en;q=0.5"`` -> ``["fa", "en"]``."""
+    weighted = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, parameters = part.strip().partition(";")
+        quality = 1.0
+        if parameters.strip().startswith("q="):
+            try:
+                quality = float(parameters.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        code = primary_code(tag.strip()) if tag.strip() not in ("", "*") else None
+        if code and quality > 0:
+            weighted.append((-quality, position, code))
+    return list(dict.fromkeys(code for _, _, code in sorted(weighted)))
+
+
 def _path_for(url_path: str) -> str:
     relative = url_path.lstrip("/")
     if not relative or relative.endswith("/"):
@@ -169,6 +188,13 @@ def create_app(settings: Settings, metrics: Metrics | None = None,
 
     async def published(request: Request) -> Response:
         relative = _path_for(request.url.path)
+        preferred = None
+        if relative == "index.html":
+            # the reader's language first (the others follow), when the browser says
+            for code in accepted_languages(request.headers.get("accept-language", "")):
+                if files.get(f"index.{code}.html") is not None:
+                    relative, preferred = f"index.{code}.html", code
+                    break
         cached = files.get(relative)
         if cached is None:
             return PlainTextResponse("not found\n", status_code=404)
@@ -182,6 +208,10 @@ def create_app(settings: Settings, metrics: Metrics | None = None,
         }
         if suffix in FEED_SUFFIXES:
             headers["Access-Control-Allow-Origin"] = "*"
+        if request.url.path in ("/", "/index.html"):
+            headers["Vary"] = "Accept-Encoding, Accept-Language"
+            if preferred:
+                headers["Content-Language"] = preferred
         if settings.websub_hub and suffix in (".atom", ".rss", ".json"):
             # WebSub discovery in the HTTP header too, for subscribers that only look there
             headers["Link"] = (f'<{settings.websub_hub}>; rel="hub", '
