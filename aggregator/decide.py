@@ -163,7 +163,8 @@ def after_success(state: SourceState, fetched: FetchResult, *, configured_url: s
         changes.update(moved_to=moved, moved_from=configured_url)
     if feed is not None:
         changes.update(feed_title=feed.title, feed_link=feed.link, feed_id=feed.id,
-                       feed_updated=feed.updated, warning=feed.warning)
+                       feed_updated=feed.updated, warning=feed.warning,
+                       unparsed_dates=len(feed.unparsed_dates))
     return replace(state, **changes)  # type: ignore[arg-type]
 
 

@@ -18,7 +18,10 @@ the library with ``raise ... from``; programming errors are never wrapped.
     │   │   ├── RedirectError    too many hops, a loop, or a non-http(s) target
     │   │   └── BlockedAddressError  the host resolves to an address we refuse to contact
     │   └── ParseError           the bytes are not a usable feed
-    │       └── NotAFeedError    an HTML page, an empty body, or a feed that yields nothing
+    │       ├── NotAFeedError    an HTML page, an empty body, or a feed that yields nothing
+    │       │   └── NoFeedLinkError  a page (kind "feed") that links to no feed
+    │       ├── SelectorError    a news page where the [source.html] selectors find nothing
+    │       └── CalendarError    the bytes are not a usable iCalendar document
     ├── StoreError               the database cannot be read or written
     └── PublishError             an output file cannot be written
 
@@ -112,6 +115,21 @@ class ParseError(SourceError):
 
 class NotAFeedError(ParseError):
     code = "not_a_feed"
+
+
+class NoFeedLinkError(NotAFeedError):
+    """An HTML page where a feed was expected, and the page names no feed either."""
+
+
+class SelectorError(ParseError):
+    """A selector of ``[source.html]`` is invalid or matches nothing: the page's layout
+    changed (or the selector is wrong). Never an empty success that looks like "no news"."""
+
+    code = "selector"
+
+
+class CalendarError(ParseError):
+    code = "not_a_calendar"
 
 
 class StoreError(AggregatorError):

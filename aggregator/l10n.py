@@ -4,12 +4,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_interval, format_skeleton, format_time
 
 PORTAL_ZONE = ZoneInfo("Europe/Berlin")
 FALLBACK = "de"
@@ -33,3 +33,26 @@ def format_when(moment: datetime, language: str | None) -> str:
 
 def format_day(moment: datetime, language: str | None) -> str:
     return format_date(moment.astimezone(PORTAL_ZONE), "long", locale=_locale(language))
+
+
+def format_span(start: datetime, end: datetime | None, all_day: bool,
+                language: str | None) -> str:
+    """When an event happens, in Hannover's time: ``Do., 12. März 2026, 18:00–20:00``,
+    ``Sa., 14. – So., 15. März 2026`` (all day; ``end`` is exclusive), ``Thu, Mar 12,
+    2026, 6:00 PM``."""
+    locale = _locale(language)
+    first = start.astimezone(PORTAL_ZONE)
+    if all_day:
+        last = (end.astimezone(PORTAL_ZONE) - timedelta(days=1)) if end else first
+        if last.date() <= first.date():
+            return format_skeleton("yMMMEd", first, locale=locale)
+        return format_interval(first.date(), last.date(), "yMMMEd", locale=locale)
+    day = format_skeleton("yMMMEd", first, locale=locale)
+    if end is None:
+        return f"{day}, {format_time(first, 'short', locale=locale)}"
+    last = end.astimezone(PORTAL_ZONE)
+    if last.date() == first.date():
+        return f"{day}, {format_interval(first.time(), last.time(), 'Hm', locale=locale)}"
+    return (f"{day}, {format_time(first, 'short', locale=locale)} – "
+            f"{format_skeleton('yMMMEd', last, locale=locale)}, "
+            f"{format_time(last, 'short', locale=locale)}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import io
+import json
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -26,6 +27,8 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 def parse_feed(body: bytes, content_type: str | None = None) -> ParsedFeed:
     """Parse a feed document; raise :class:`NotAFeedError` when it yields nothing usable."""
+    if is_json_feed(body, content_type):
+        return parse_json_feed(body)
     # No Content-Location on purpose: relative links in RSS are resolved later against
     # the channel's own link (the partner's site), as readers expect; feedparser would
     # resolve them against the URL we fetched. xml:base, where given, still applies.
@@ -154,3 +157,83 @@ def _not_a_feed(body: bytes, content_type: str | None, problem: str | None) -> s
                 "autodiscovery may find the feed it links to")
     reason = f": {problem}" if problem else ""
     return f"the document is not a feed that yields any entries{reason}"
+
+# -- JSON Feed 1.0 / 1.1 -------------------------------------------------------------
+# feedparser 6.0 reads no JSON Feed (its support is unreleased), and the format is
+# plain JSON: the standard library reads it.
+
+_JSON_VERSIONS = {"https://jsonfeed.org/version/1": "json10",
+                  "https://jsonfeed.org/version/1.1": "json11"}
+
+
+def is_json_feed(body: bytes, content_type: str | None) -> bool:
+    """A JSON Feed by its media type, or by its first bytes whatever the server says."""
+    media = (content_type or "").split(";")[0].strip().lower()
+    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return media in ("application/feed+json", "application/json") or (
+        head.startswith(b"{") and b"jsonfeed.org/version" in body[:4096])
+
+
+def parse_json_feed(body: bytes) -> ParsedFeed:
+    """A JSON Feed document (https://www.jsonfeed.org/version/1.1/)."""
+    try:
+        document = json.loads(body.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise ParseError(f"the JSON Feed is not UTF-8 (byte {error.start})") from error
+    except json.JSONDecodeError as error:
+        raise NotAFeedError(f"the JSON Feed is not valid JSON: {error.msg} at line "
+                            f"{error.lineno}, column {error.colno}") from error
+    if not isinstance(document, dict) or not isinstance(document.get("items"), list):
+        raise NotAFeedError("the JSON document is not a JSON Feed: it has no 'items' list")
+    version = _JSON_VERSIONS.get(str(document.get("version", "")).rstrip("/"))
+    entries = tuple(_json_entry(item) for item in document["items"] if isinstance(item, dict))
+    language = _text(document.get("language"))
+    return ParsedFeed(
+        format=version or "json",
+        title=_text(document.get("title")),
+        link=_text(document.get("home_page_url")),
+        id=_text(document.get("feed_url")),
+        updated=max((date for e in entries if (date := e.updated or e.published)),
+                    default=None),
+        language=language,
+        entries=entries,
+        warning=None if version else (
+            f"unknown JSON Feed version {document.get('version')!r}; read as 1.1"),
+    )
+
+
+def _json_entry(item: Mapping[str, Any]) -> ParsedEntry:
+    identifier = item.get("id")
+    html = _text(item.get("content_html"))
+    authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
+    names = [name for author in (authors if isinstance(authors, list) else [])
+             if isinstance(author, dict)
+             if (name := _text(author.get("name")))]
+    tags = item.get("tags")
+    tags = tags if isinstance(tags, list) else []
+    return ParsedEntry(
+        id=str(identifier).strip() or None if isinstance(identifier, str | int) else None,
+        link=_text(item.get("url")) or _text(item.get("external_url")),
+        title=_text(item.get("title")),
+        title_is_html=False,
+        summary=_text(item.get("summary")),
+        summary_is_html=False,
+        content=html or _text(item.get("content_text")),
+        content_is_html=html is not None,
+        author=", ".join(names) or None,
+        published=_json_date(item.get("date_published")),
+        updated=_json_date(item.get("date_modified")),
+        language=_text(item.get("language")),
+        categories=tuple(tag.strip() for tag in tags if isinstance(tag, str) and tag.strip()),
+    )
+
+
+def _json_date(value: Any) -> datetime | None:
+    """An RFC 3339 date; one without an offset is taken as UTC."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
