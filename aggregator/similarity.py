@@ -50,7 +50,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 import numpy as np
-from datasketch import MinHash
+from datasketch import MinHash  # type: ignore[import-untyped]
 
 from aggregator.urls import canonical_url, is_http_url
 
@@ -90,22 +90,33 @@ _SCHEME: Final = "affine32"
 #: Decision thresholds (see bench/dedup/RESULTS.md for how they were chosen).
 #: Texts with at least SHORT_SHINGLES shingles on both sides merge at this
 #: estimated Jaccard similarity ...
-TEXT_THRESHOLD: Final = 0.5
+TEXT_THRESHOLD: Final = 0.7
 #: ... or when the smaller text is almost contained in the larger one
-#: (shortened teaser) and the Jaccard similarity is not too low.
-CONTAINMENT_THRESHOLD: Final = 0.9
-CONTAINMENT_MIN_JACCARD: Final = 0.3
+#: (shortened teaser), the Jaccard similarity is not too low and the titles
+#: are related (half of the shorter title's words in the other): a roundup
+#: "events this week" also contains whole announcements, under its own title.
+CONTAINMENT_THRESHOLD: Final = 0.8
+CONTAINMENT_MIN_JACCARD: Final = 0.2
 #: Below this many shingles on either side a text counts as short and only
 #: merges when nearly identical ...
 SHORT_SHINGLES: Final = 12
 SHORT_THRESHOLD: Final = 0.9
 #: ... and below this many it never merges on text (a generic title such as
 #: "Offene Sprechstunde" says nothing about which event it is).
-MIN_SHINGLES: Final = 4
+MIN_SHINGLES: Final = 3
 #: Two entries with the same canonical link whose texts are both substantial
-#: (>= SHORT_SHINGLES) yet share almost nothing are different stories: the
-#: link is a listing page that a feed gives for all its items.
-LINK_MIN_SIMILARITY: Final = 0.1
+#: (>= SHORT_SHINGLES) but share less than this part of the smaller one are
+#: different stories: the link is a listing page a feed gives for all items.
+LINK_MIN_CONTAINMENT: Final = 0.5
+#: Similar texts where *both* bodies have at least this many shingles the
+#: other lacks are different stories: edits of a republication add (credit
+#: line), drop (shortened teaser) or move text on one side; two different
+#: stories sharing a boilerplate footer differ on both sides.
+TWO_SIDED_UNIQUE: Final = 4
+#: Pairs whose MinHash estimate is below this skip the exact comparison: any
+#: text merge needs an exact Jaccard >= CONTAINMENT_MIN_JACCARD (0.3), and an
+#: estimate from 128 permutations falls 0.15 below that with p < 1e-3.
+PREFILTER_SIMILARITY: Final = 0.15
 #: Texts that speak of a weekday or "today"/"tomorrow" without an explicit date
 #: are only merged when published this close together (weekly events).
 RELATIVE_WINDOW: Final = timedelta(days=3)
@@ -144,9 +155,9 @@ def _build_char_map() -> dict[int, str]:
         ("ۀ", "ه"),
     ):
         table[ord(src)] = dst
-    # Apostrophe variants (Ukrainian п'ятниця, Turkish Hannover'da).
-    for src in ("’", "ʼ", "‘", "`", "´"):
-        table[ord(src)] = "'"
+    # Apostrophes join words: Ukrainian п'ятниця, Turkish Hannover'da.
+    for src in ("'", "’", "ʼ", "‘", "`", "´"):
+        table[ord(src)] = ""
     return table
 
 
@@ -180,120 +191,442 @@ def _normalise(text: str) -> str:
 
 
 # Scripts written without spaces: every character is a word of its own.
-_NOSPACE: Final = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_NOSPACE: Final = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+)
 _WORD_RE: Final = re.compile(rf"[{_NOSPACE}]|[^\W_{_NOSPACE}]+")
 
 
 def _words(normalised: str) -> list[str]:
-    words = _WORD_RE.findall(normalised)
+    words: list[str] = _WORD_RE.findall(normalised)
     return [(w.lstrip("0") or "0") if w.isdigit() else w for w in words]
 
 
-def _shingles(words: list[str]) -> set[str]:
+# Sentence ends: . ! ? ; (not after a digit, so "12.03." stays together),
+# Arabic question mark and semicolon, line breaks.
+_SENTENCE_END_RE: Final = re.compile(r"(?<!\d)[.!?;؟؛]+(?=\s|$)|\n+")
+
+
+def _shingles(normalised: str) -> set[str]:
+    """Word n-grams within sentences (reordered sentences keep their shingles)."""
     n = SHINGLE_WORDS
-    if not words:
-        return set()
-    if len(words) <= n:
-        return {" ".join(words)}
-    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
+    result: set[str] = set()
+    for sentence in _SENTENCE_END_RE.split(normalised):
+        words = _words(sentence)
+        if len(words) <= n:
+            if words:
+                result.add(" ".join(words))
+            continue
+        result.update(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    return result
 
 
 # --------------------------------------------------------------------------
 # Facts that must agree: dates, times, weekdays, course levels, numbers
 # --------------------------------------------------------------------------
 
-# Month names per month number, several languages; "\w*" stems only for
-# inflecting languages.  Month names only count next to a day or a year.
+# Lexicons.  An entry ending in "*" is a stem (inflecting languages), an
+# entry with a space spans two words.  Entries are normalised like texts.
+# Month names only count next to a day or a year.
 _MONTHS: Final[dict[int, tuple[str, ...]]] = {
-    1: ("januar", "jänner", "january", "jan", "ocak", "январ\\w*", "січ\\w*", "stycz\\w*",
-        "يناير", "كانون الثاني", "ژانویه", "rêbendan", "kanûna paşîn"),
-    2: ("februar", "feber", "february", "feb", "şubat", "феврал\\w*", "лют\\w*", "lut\\w*",
-        "فبراير", "شباط", "فوریه", "sibat", "reşemeh"),
-    3: ("märz", "maerz", "march", "mar", "mart\\w*", "март\\w*", "берез\\w*", "mar[cz]\\w*",
-        "مارس", "آذار", "adar"),
-    4: ("april", "apr", "nisan\\w*", "апрел\\w*", "квіт\\w*", "kwie\\w*", "أبريل", "إبريل",
-        "نيسان", "آوریل", "nîsan"),
-    5: ("mai", "may", "mayıs\\w*", "mayis\\w*", "ма[йяею]", "трав\\w*", "maj\\w*", "مايو",
-        "أيار", "مه", "gulan"),
-    6: ("juni", "june", "jun", "haziran\\w*", "июн\\w*", "черв\\w*", "czerw\\w*", "يونيو",
-        "يونيه", "حزيران", "ژوئن", "hezîran"),
-    7: ("juli", "july", "jul", "temmuz\\w*", "июл\\w*", "лип\\w*", "lip\\w*", "يوليو", "يوليه",
-        "تموز", "ژوئیه", "جولای", "tîrmeh"),
-    8: ("august", "aug", "ağustos\\w*", "agustos\\w*", "август\\w*", "серп\\w*", "sierp\\w*",
-        "أغسطس", "آب", "اوت", "آگوست", "tebax"),
-    9: ("september", "sept", "sep", "eylül\\w*", "eylul\\w*", "сентябр\\w*", "верес\\w*",
-        "wrze[sś]\\w*", "سبتمبر", "أيلول", "سپتامبر", "îlon", "ilon"),
-    10: ("oktober", "october", "okt", "oct", "ekim\\w*", "октябр\\w*", "жовт\\w*",
-         "październik\\w*", "października", "أكتوبر", "تشرين الأول", "اکتبر", "cotmeh"),
-    11: ("november", "nov", "kasım\\w*", "kasim\\w*", "ноябр\\w*", "листопад\\w*",
-         "listopad\\w*", "نوفمبر", "تشرين الثاني", "نوامبر", "mijdar"),
-    12: ("dezember", "december", "dez", "dec", "aralık\\w*", "aralik\\w*", "декабр\\w*",
-         "груд\\w*", "grud\\w*", "grudzień", "ديسمبر", "كانون الأول", "دسامبر", "berfanbar"),
+    1: (
+        "januar",
+        "jänner",
+        "january",
+        "jan",
+        "ocak*",
+        "январ*",
+        "січ*",
+        "stycz*",
+        "يناير",
+        "كانون الثاني",
+        "ژانویه",
+        "rêbendan",
+        "kanûna paşîn",
+    ),
+    2: (
+        "februar",
+        "feber",
+        "february",
+        "feb",
+        "şubat*",
+        "subat",
+        "феврал*",
+        "лют*",
+        "lut*",
+        "فبراير",
+        "شباط",
+        "فوریه",
+        "sibat",
+        "reşemeh",
+    ),
+    3: (
+        "märz",
+        "maerz",
+        "march",
+        "mar",
+        "mart*",
+        "март*",
+        "берез*",
+        "marc*",
+        "marz*",
+        "مارس",
+        "آذار",
+        "adar*",
+    ),
+    4: (
+        "april",
+        "apr",
+        "nisan*",
+        "апрел*",
+        "квіт*",
+        "kwie*",
+        "أبريل",
+        "إبريل",
+        "نيسان",
+        "آوریل",
+        "nîsan*",
+    ),
+    5: (
+        "mai",
+        "may",
+        "mayıs*",
+        "mayis*",
+        "май",
+        "мая",
+        "мае",
+        "трав*",
+        "maj*",
+        "مايو",
+        "أيار",
+        "مه",
+        "gulan*",
+    ),
+    6: (
+        "juni",
+        "june",
+        "jun",
+        "haziran*",
+        "июн*",
+        "черв*",
+        "czerw*",
+        "يونيو",
+        "يونيه",
+        "حزيران",
+        "ژوئن",
+        "hezîran*",
+    ),
+    7: (
+        "juli",
+        "july",
+        "jul",
+        "temmuz*",
+        "июл*",
+        "лип*",
+        "lip*",
+        "يوليو",
+        "يوليه",
+        "تموز",
+        "ژوئیه",
+        "جولای",
+        "tîrmeh*",
+    ),
+    8: (
+        "august",
+        "aug",
+        "ağustos*",
+        "agustos*",
+        "август*",
+        "серп*",
+        "sierp*",
+        "أغسطس",
+        "آب",
+        "اوت",
+        "آگوست",
+        "tebax*",
+    ),
+    9: (
+        "september",
+        "sept",
+        "sep",
+        "eylül*",
+        "eylul*",
+        "сентябр*",
+        "верес*",
+        "wrzes*",
+        "wrześ*",
+        "سبتمبر",
+        "أيلول",
+        "سپتامبر",
+        "îlon*",
+        "ilon*",
+    ),
+    10: (
+        "oktober",
+        "october",
+        "okt",
+        "oct",
+        "ekim*",
+        "октябр*",
+        "жовт*",
+        "październik*",
+        "أكتوبر",
+        "تشرين الأول",
+        "اکتبر",
+        "cotmeh*",
+    ),
+    11: (
+        "november",
+        "nov",
+        "kasım*",
+        "kasim*",
+        "ноябр*",
+        "листопад*",
+        "listopad*",
+        "نوفمبر",
+        "تشرين الثاني",
+        "نوامبر",
+        "mijdar*",
+    ),
+    12: (
+        "dezember",
+        "december",
+        "dez",
+        "dec",
+        "aralık*",
+        "aralik*",
+        "декабр*",
+        "груд*",
+        "grudz*",
+        "grudni*",
+        "ديسمبر",
+        "كانون الأول",
+        "دسامبر",
+        "berfanbar*",
+    ),
 }
-# Solar Hijri months (Persian): a different calendar, so separate facts.
-_SOLAR_MONTHS: Final = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر",
-                        "آبان", "آذر", "دی", "بهمن", "اسفند")
-_WEEKDAYS: Final[dict[int, tuple[str, ...]]] = {
-    1: ("montag\\w*", "monday\\w*", "pazartesi\\w*", "понедельник\\w*", "понеділ\\w*",
-        "poniedział\\w*", "щопонеділ\\w*", "الاثنين", "الإثنين", "دوشنبه", "duşem"),
-    2: ("dienstag\\w*", "tuesday\\w*", "salı\\w*", "sali", "вторник\\w*", "вівтор\\w*",
-        "wtor\\w*", "щовівтор\\w*", "الثلاثاء", "سه ?شنبه", "sêşem"),
-    3: ("mittwoch\\w*", "wednesday\\w*", "çarşamba\\w*", "carsamba", "сред[аыуе]",
-        "серед[аиу]", "щосеред\\w*", "środ[aęy]", "الأربعاء", "الاربعاء", "چهار ?شنبه", "çarşem"),
-    4: ("donnerstag\\w*", "thursday\\w*", "perşembe\\w*", "persembe", "четверг\\w*",
-        "четвер\\w*", "щочетвер\\w*", "czwart\\w*", "الخميس", "پنج ?شنبه", "pêncşem"),
-    5: ("freitag\\w*", "friday\\w*", "cuma", "cuma'\\w*", "cumaya", "cumadan", "пятниц\\w*",
-        "п'ятниц\\w*", "щоп'ятниц\\w*", "piąt\\w*", "الجمعة", "جمعه", "înî"),
-    6: ("samstag\\w*", "sonnabend\\w*", "saturday\\w*", "cumartesi\\w*", "суббот\\w*",
-        "субот\\w*", "щосубот\\w*", "sobot\\w*", "السبت", "شنبه", "şemî"),
-    7: ("sonntag\\w*", "sunday\\w*", "pazar", "pazar'\\w*", "pazarı", "воскресен\\w*",
-        "неділ\\w*", "щонеділ\\w*", "niedziel\\w*", "الأحد", "الاحد", "یکشنبه", "یک شنبه", "yekşem"),
-}
-_RELATIVE_DAYS: Final = ("heute", "morgen", "today", "tomorrow", "tonight", "bugün", "yarın",
-                         "сегодня", "завтра", "сьогодні", "امروز", "فردا", "اليوم", "غدا",
-                         "dzisiaj", "jutro", "îro", "sibê")
-
-
-def _alternation(patterns: list[str]) -> str:
-    # Lexicon entries go through the same normalisation as the texts.  Sort
-    # longest first so that "سه شنبه" wins over "شنبه".
-    normalised = sorted({_normalise_pattern(p) for p in patterns}, key=len, reverse=True)
-    return "|".join(normalised)
-
-
-def _normalise_pattern(pattern: str) -> str:
-    return unicodedata.normalize("NFKC", pattern).casefold().translate(_CHAR_MAP)
-
-
-def _group_alternation(prefix: str, table: dict[int, tuple[str, ...]]) -> str:
-    return "|".join(f"(?P<{prefix}{k}>{_alternation(list(v))})" for k, v in table.items())
-
-
-_READ_MORE_RE: Final = re.compile(rf"(?<!\w)(?:{_alternation(list(_READ_MORE))})(?!\w)")
-_MONTH_ALT: Final = _group_alternation("m", _MONTHS) + "|" + "|".join(
-    f"(?P<s{i + 1}>{_normalise_pattern(name)})" for i, name in enumerate(_SOLAR_MONTHS)
+# Solar Hijri months (Persian): another calendar, so facts of their own.
+_SOLAR_MONTHS: Final = (
+    "فروردین",
+    "اردیبهشت",
+    "خرداد",
+    "تیر",
+    "مرداد",
+    "شهریور",
+    "مهر",
+    "آبان",
+    "آذر",
+    "دی",
+    "بهمن",
+    "اسفند",
 )
-_MONTH_NAMES_RE: Final = re.compile(rf"(?<!\w)(?:{_MONTH_ALT})(?!\w)")
-_ORDINAL: Final = r"(?:st|nd|rd|th|ê|'?[ıi]nc[ıi]|-?г?о|-?е)?"
+_WEEKDAYS: Final[dict[int, tuple[str, ...]]] = {
+    1: (
+        "montag*",
+        "monday*",
+        "pazartesi*",
+        "понедельник*",
+        "понеділ*",
+        "щопонеділ*",
+        "poniedział*",
+        "الاثنين",
+        "الإثنين",
+        "دوشنبه",
+        "duşem*",
+    ),
+    2: (
+        "dienstag*",
+        "tuesday*",
+        "salı*",
+        "sali",
+        "вторник*",
+        "вівтор*",
+        "щовівтор*",
+        "wtor*",
+        "الثلاثاء",
+        "سه‌شنبه",
+        "سه شنبه",
+        "sêşem*",
+    ),
+    3: (
+        "mittwoch*",
+        "wednesday*",
+        "çarşamba*",
+        "carsamba*",
+        "среда",
+        "среды",
+        "среду",
+        "среде",
+        "середа",
+        "середи",
+        "середу",
+        "щосеред*",
+        "środa",
+        "środę",
+        "środy",
+        "الأربعاء",
+        "چهارشنبه",
+        "چهار شنبه",
+        "çarşem*",
+    ),
+    4: (
+        "donnerstag*",
+        "thursday*",
+        "perşembe*",
+        "persembe*",
+        "четверг*",
+        "четвер",
+        "четверга",
+        "четвергу",
+        "щочетвер*",
+        "czwart*",
+        "الخميس",
+        "پنجشنبه",
+        "پنج‌شنبه",
+        "پنج شنبه",
+        "pêncşem*",
+    ),
+    5: (
+        "freitag*",
+        "friday*",
+        "cuma",
+        "cumaya",
+        "cumadan",
+        "cumaları",
+        "пятниц*",
+        "п'ятниц*",
+        "щоп'ятниц*",
+        "piąt*",
+        "الجمعة",
+        "جمعه",
+        "înî",
+    ),
+    6: (
+        "samstag*",
+        "sonnabend*",
+        "saturday*",
+        "cumartesi*",
+        "суббот*",
+        "субот*",
+        "щосубот*",
+        "sobot*",
+        "السبت",
+        "شنبه",
+        "şemî",
+    ),
+    7: (
+        "sonntag*",
+        "sunday*",
+        "pazar",
+        "pazarı",
+        "pazarları",
+        "воскресень*",
+        "воскресен*",
+        "неділ*",
+        "щонеділ*",
+        "niedziel*",
+        "الأحد",
+        "یکشنبه",
+        "یک‌شنبه",
+        "یک شنبه",
+        "yekşem*",
+    ),
+}
+_RELATIVE_DAYS: Final = (
+    "heute",
+    "morgen",
+    "today",
+    "tomorrow",
+    "tonight",
+    "bugün",
+    "yarın",
+    "сегодня",
+    "завтра",
+    "сьогодні",
+    "امروز",
+    "فردا",
+    "اليوم",
+    "غدا",
+    "dzisiaj",
+    "jutro",
+    "îro",
+    "sibê",
+)
+
+
+def _normalise_word(entry: str) -> str:
+    return unicodedata.normalize("NFKC", entry).casefold().translate(_CHAR_MAP)
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    """Word -> value lookup with exact forms, stems and two-word forms."""
+
+    exact: dict[str, str]
+    pairs: dict[tuple[str, str], str]
+    stems: dict[str, tuple[tuple[str, str], ...]]  # first 3 letters -> (stem, value)
+
+    @classmethod
+    def build(cls, table: dict[str, tuple[str, ...]]) -> _Lexicon:
+        exact: dict[str, str] = {}
+        pairs: dict[tuple[str, str], str] = {}
+        stems: dict[str, list[tuple[str, str]]] = {}
+        for value, entries in table.items():
+            for entry in entries:
+                word = _normalise_word(entry)
+                if word.endswith("*"):
+                    stem = word[:-1]
+                    stems.setdefault(stem[:3], []).append((stem, value))
+                elif " " in word:
+                    first, second = word.split(" ", 1)
+                    pairs[(first, second)] = value
+                else:
+                    exact[word] = value
+        return cls(exact, pairs, {k: tuple(v) for k, v in stems.items()})
+
+    def at(self, words: list[str], index: int) -> tuple[str, int] | None:
+        """(value, number of words) for a lexicon entry starting at words[index]."""
+        if index >= len(words):
+            return None
+        word = words[index]
+        if index + 1 < len(words):
+            value = self.pairs.get((word, words[index + 1]))
+            if value is not None:
+                return value, 2
+        value = self.exact.get(word)
+        if value is not None:
+            return value, 1
+        for stem, value in self.stems.get(word[:3], ()):
+            if word.startswith(stem):
+                return value, 1
+        return None
+
+
+_MONTH_LEXICON: Final = _Lexicon.build(
+    {
+        **{str(k): v for k, v in _MONTHS.items()},
+        **{f"sh{i + 1}": (name,) for i, name in enumerate(_SOLAR_MONTHS)},
+    }
+)
+_WEEKDAY_LEXICON: Final = _Lexicon.build({str(k): v for k, v in _WEEKDAYS.items()})
+_RELATIVE_WORDS: Final = frozenset(_normalise_word(w) for w in _RELATIVE_DAYS)
+_READ_MORE_RE: Final = re.compile(
+    r"(?<!\w)(?:"
+    + "|".join(re.escape(_normalise_word(p)) for p in sorted(_READ_MORE, key=len, reverse=True))
+    + r")(?!\w)"
+)
 _ISO_DATE_RE: Final = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _NUM_DATE_RE: Final = re.compile(
-    r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2}(?!\d))?|(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?!\d)"
+    r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2}(?!\d))?"
+    r"|(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?!\d)"
 )
-_DAY_MONTH_RE: Final = re.compile(
-    rf"(?<!\d)(?P<day>\d{{1,2}}){_ORDINAL}\.?\s*(?:of\s+|ال)?(?P<month>{_MONTH_NAMES_RE.pattern})"
-    rf"(?:,?\s*(?P<year>\d{{4}})(?!\d))?"
-)
-_MONTH_DAY_RE: Final = re.compile(
-    rf"(?P<month>{_MONTH_NAMES_RE.pattern})\s*(?P<day>\d{{1,2}})(?!\d){_ORDINAL}"
-    rf"(?:,?\s*(?P<year>\d{{4}})(?!\d))?"
-)
-_MONTH_YEAR_RE: Final = re.compile(rf"(?P<month>{_MONTH_NAMES_RE.pattern})\s*(?P<year>\d{{4}})(?!\d)")
-_TIME_RE: Final = re.compile(r"(?<![\d.:])(\d{1,2})[:.](\d{2})(?![\d])")
-_LEVEL_RE: Final = re.compile(r"(?<!\w)([abcавс])([12])(?:\.([12]))?(?!\w)")
-_LEVEL_LETTER: Final = {"a": "a", "b": "b", "c": "c", "а": "a", "в": "b", "с": "c"}
-_WEEKDAY_RE: Final = re.compile(rf"(?<!\w)(?:{_group_alternation('w', _WEEKDAYS)})(?!\w)")
-_RELATIVE_RE: Final = re.compile(rf"(?<!\w)(?:{_alternation(list(_RELATIVE_DAYS))})(?!\w)")
+_TIME_RE: Final = re.compile(r"(?<![\d.:])(\d{1,2})[:.](\d{2})(?!\d)")
+_DAY_RE: Final = re.compile(r"(\d{1,2})(?:st|nd|rd|th|ê|e|го|е|ci|cı|inci|ıncı|nci|ncı)?")
+_YEAR_RE: Final = re.compile(r"\d{4}")
+_LEVEL_RE: Final = re.compile(r"([abcавс])([12])")
 _DIGITS_RE: Final = re.compile(r"\d+")
+_LEVEL_LETTER: Final = {"a": "a", "b": "b", "c": "c", "а": "a", "в": "b", "с": "c"}
+_FILLERS: Final = frozenset({"of", "de", "ال"})
 
 
 @dataclass(frozen=True)
@@ -307,22 +640,15 @@ def _num(digits: str) -> str:
     return digits.lstrip("0") or "0"
 
 
-def _month_of(match: re.Match[str]) -> str:
-    group = match.group("month")
-    inner = _MONTH_NAMES_RE.fullmatch(group)
-    name = inner.lastgroup if inner is not None and inner.lastgroup else "m0"
-    return name[1:] if name.startswith("m") else "sh" + name[1:]
-
-
 def _year(digits: str) -> str:
     return str(2000 + int(digits)) if len(digits) == 2 else _num(digits)
 
 
 @functools.lru_cache(maxsize=8192)
 def _text_facts(normalised: str) -> _TextFacts:
+    """Dates, times, weekdays, levels and other numbers named in a text."""
     facts: set[str] = set()
     dated = False
-    text = normalised
 
     def blank(match: re.Match[str]) -> str:
         return " " * (match.end() - match.start())
@@ -342,22 +668,11 @@ def _text_facts(normalised: str) -> _TextFacts:
         return m.group(0)
 
     def numeric(m: re.Match[str]) -> str:
-        day, month, year = (m.group(1), m.group(2), m.group(3)) if m.group(1) else m.group(4, 5, 6)
+        day, month, year = m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)
         if 1 <= int(day) <= 31 and 1 <= int(month) <= 12:
             add_date(day, _num(month), year)
             return blank(m)
         return m.group(0)
-
-    def named(m: re.Match[str]) -> str:
-        if 1 <= int(m.group("day")) <= 31:
-            add_date(m.group("day"), _month_of(m), m.group("year"))
-            return blank(m)
-        return m.group(0)
-
-    def month_year(m: re.Match[str]) -> str:
-        facts.add(f"month:{_month_of(m)}")
-        facts.add(f"num:{_num(m.group('year'))}")
-        return blank(m)
 
     def clock(m: re.Match[str]) -> str:
         hour, minute = int(m.group(1)), int(m.group(2))
@@ -367,22 +682,78 @@ def _text_facts(normalised: str) -> _TextFacts:
             return blank(m)
         return m.group(0)
 
-    text = _ISO_DATE_RE.sub(iso, text)
+    text = _ISO_DATE_RE.sub(iso, normalised)
     text = _NUM_DATE_RE.sub(numeric, text)
-    text = _DAY_MONTH_RE.sub(named, text)
-    text = _MONTH_DAY_RE.sub(named, text)
-    text = _MONTH_YEAR_RE.sub(month_year, text)
     text = _TIME_RE.sub(clock, text)
-    for m in _LEVEL_RE.finditer(text):
-        facts.add(f"level:{_LEVEL_LETTER[m.group(1)]}{m.group(2)}{m.group(3) or ''}")
-    text = _LEVEL_RE.sub(" ", text)
+    words: list[str] = _WORD_RE.findall(text)
     relative = False
-    for m in _WEEKDAY_RE.finditer(text):
-        relative = True
-        facts.add(f"weekday:{(m.lastgroup or 'w0')[1:]}")
-    relative = relative or _RELATIVE_RE.search(text) is not None
-    facts.update(f"num:{_num(d)}" for d in _DIGITS_RE.findall(text))
+    used: set[int] = set()
+
+    def day_at(index: int) -> str | None:
+        if index < len(words) and index not in used:
+            m = _DAY_RE.fullmatch(words[index])
+            if m and 1 <= int(m.group(1)) <= 31:
+                return m.group(1)
+        return None
+
+    def year_at(index: int) -> str | None:
+        if index < len(words) and index not in used and _YEAR_RE.fullmatch(words[index]):
+            return words[index]
+        return None
+
+    for i, word in enumerate(words):
+        if i in used:
+            continue
+        first = word[:1]
+        if first.isdigit():
+            day = day_at(i)
+            if day is not None:
+                j = i + 1 + (i + 1 < len(words) and words[i + 1] in _FILLERS)
+                month = _MONTH_LEXICON.at(words, j)
+                if month is not None:
+                    value, width = month
+                    year = year_at(j + width)
+                    add_date(day, value, year)
+                    used.update(range(i, j + width + (year is not None)))
+                    continue
+            facts.update(f"num:{_num(d)}" for d in _DIGITS_RE.findall(word))
+            continue
+        level = _LEVEL_RE.fullmatch(word)
+        if level is not None:
+            facts.add(f"level:{_LEVEL_LETTER[level.group(1)]}{level.group(2)}")
+            continue
+        month = _MONTH_LEXICON.at(words, i)
+        if month is not None:
+            value, width = month
+            day = day_at(i + width)
+            if day is not None and year_at(i + width) is None:
+                year = year_at(i + width + 1)
+                add_date(day, value, year)
+                used.update(range(i, i + width + 1 + (year is not None)))
+                continue
+            year = year_at(i + width)
+            if year is not None:
+                facts.add(f"month:{value}")
+                facts.add(f"num:{_num(year)}")
+                used.update(range(i, i + width + 1))
+                continue
+        weekday = _WEEKDAY_LEXICON.at(words, i)
+        if weekday is not None:
+            relative = True
+            facts.add(f"weekday:{weekday[0]}")
+            used.update(range(i, i + weekday[1]))
+            continue
+        if word in _RELATIVE_WORDS:
+            relative = True
     return _TextFacts(frozenset(facts), dated, relative)
+
+
+def _is_fact_word(word: str) -> bool:
+    return (
+        any(c.isdigit() for c in word)
+        or _MONTH_LEXICON.at([word], 0) is not None
+        or _WEEKDAY_LEXICON.at([word], 0) is not None
+    )
 
 
 def _slot_substitutions(text_a: str, text_b: str) -> list[tuple[str, str]]:
@@ -392,8 +763,8 @@ def _slot_substitutions(text_a: str, text_b: str) -> list[tuple[str, str]]:
     move (reordered sentences) text; a template filled in twice *substitutes*
     a slot value inside identical context: "Repair-Café in List" vs
     "Repair-Café in Linden".  Returns the substituted word groups (1-3 words on
-    both sides, at least two equal words before (or the start) and after);
-    spelling variants (character similarity >= 0.8) do not count.
+    both sides, at least two equal words before and after, six when they end
+    the text); spelling variants (character similarity >= 0.8) do not count.
     """
     words_a = _words(_normalise(text_a))
     words_b = _words(_normalise(text_b))
@@ -406,12 +777,17 @@ def _slot_substitutions(text_a: str, text_b: str) -> list[tuple[str, str]]:
             continue
         before = opcodes[index - 1] if index > 0 else None
         after = opcodes[index + 1] if index + 1 < len(opcodes) else None
-        context_before = (i1 == 0 and j1 == 0) or (
-            before is not None and before[0] == "equal" and before[2] - before[1] >= 2
+        context_before = before is not None and before[0] == "equal" and before[2] - before[1] >= 2
+        # A substitution right before the last few words is a signature or
+        # credit line ("Quelle: X" / "Foto: X"), not a template slot.
+        final = index + 2 == len(opcodes)
+        context_after = (
+            after is not None and after[0] == "equal" and after[2] - after[1] >= (6 if final else 2)
         )
-        context_after = after is not None and after[0] == "equal" and after[2] - after[1] >= 2
         if not (context_before and context_after):
             continue
+        if all(_is_fact_word(w) for w in words_a[i1:i2] + words_b[j1:j2]):
+            continue  # dates and numbers are compared as facts ("12.03." = "12. März")
         old, new = " ".join(words_a[i1:i2]), " ".join(words_b[j1:j2])
         if difflib.SequenceMatcher(None, old, new, autojunk=False).ratio() >= 0.8:
             continue
@@ -462,7 +838,7 @@ _EMPTY_SIGNATURE: Final = (_MAX_SIGNATURE_VALUE,) * NUM_PERM
 
 @functools.lru_cache(maxsize=4096)
 def _shingle_set(title: str, text: str) -> frozenset[str]:
-    return frozenset(_shingles(_words(_normalise(title))) | _shingles(_words(_normalise(text))))
+    return frozenset(_shingles(_normalise(title)) | _shingles(_normalise(text)))
 
 
 def fingerprint(title: str, text: str) -> Fingerprint:
@@ -504,6 +880,14 @@ def similarity(a: Fingerprint, b: Fingerprint) -> float:
         return 0.0
     equal = sum(1 for x, y in zip(a.signature, b.signature, strict=True) if x == y)
     return equal / NUM_PERM
+
+
+def _titles_related(a: str, b: str) -> bool:
+    """At least half of the shorter title's words occur in the other title."""
+    words_a, words_b = set(_words(_normalise(a))), set(_words(_normalise(b)))
+    if not words_a or not words_b:
+        return False
+    return len(words_a & words_b) >= 0.5 * min(len(words_a), len(words_b))
 
 
 def _overlap(a: StoryFacts, b: StoryFacts) -> tuple[float, float, int]:
@@ -583,7 +967,9 @@ def _days(delta: timedelta) -> str:
     return f"{delta.total_seconds() / 86400:.1f} days"
 
 
-def same_story(a: StoryFacts, b: StoryFacts, *, window: timedelta = timedelta(days=14)) -> MergeDecision:
+def same_story(
+    a: StoryFacts, b: StoryFacts, *, window: timedelta = timedelta(days=14)
+) -> MergeDecision:
     """Decide whether two entries tell the same story.  Pure; explains itself.
 
     1. The same canonical story link (not a site's root page) means the same
@@ -591,22 +977,26 @@ def same_story(a: StoryFacts, b: StoryFacts, *, window: timedelta = timedelta(da
        listing-page link given for several items).
     2. Otherwise entries published more than ``window`` apart are different,
        and so are different story links on the same site.
-    3. Otherwise the texts decide: estimated Jaccard >= TEXT_THRESHOLD, or
-       containment >= CONTAINMENT_THRESHOLD with Jaccard >=
+    3. Otherwise the texts decide (exact shingle sets; the MinHash estimate
+       only skips pairs far below every threshold): Jaccard >= TEXT_THRESHOLD,
+       or containment >= CONTAINMENT_THRESHOLD with Jaccard >=
        CONTAINMENT_MIN_JACCARD; short texts need >= SHORT_THRESHOLD and very
-       short ones never merge.  Similar texts naming different dates, times,
-       weekdays, levels or numbers (one side's facts not a subset of the
-       other's), or differing only by short substitutions inside identical
-       context (a template filled in twice), are different stories; undated texts about a weekday or
-       "today" merge only within RELATIVE_WINDOW.
+       short ones never merge.
+    4. Similar texts are still different stories when they name different
+       dates, times, weekdays, levels or numbers (neither side's facts a
+       subset of the other's), when both bodies have content the other lacks
+       (shared boilerplate), when they differ by a short substitution inside
+       identical context (a template filled in twice), or when, undated but
+       naming a weekday or "today", they were published more than
+       RELATIVE_WINDOW apart (weekly events).
+
+    ``score`` is the similarity behind the decision: 1.0 for the same link,
+    else the (estimated, for early exits) Jaccard or the containment.
     """
     link_a, link_b = _story_link(a.canonical_link), _story_link(b.canonical_link)
-    facts_a = _facts_of(a.title, a.text)
-    facts_b = _facts_of(b.title, b.text)
-    conflict = _conflict(facts_a, facts_b)
-    sim, contained, shingles = _overlap(a, b)
-
     if link_a is not None and link_a == link_b:
+        sim, contained, shingles = _overlap(a, b)
+        conflict = _conflict(_facts_of(a.title, a.text), _facts_of(b.title, b.text))
         if conflict is not None and _conflict_kind(*conflict) == "dates":
             only_a, only_b = conflict
             return MergeDecision(
@@ -615,35 +1005,50 @@ def same_story(a: StoryFacts, b: StoryFacts, *, window: timedelta = timedelta(da
                 f"{_describe(only_b)})",
                 sim,
             )
-        if shingles >= SHORT_SHINGLES and sim < LINK_MIN_SIMILARITY:
+        if shingles >= SHORT_SHINGLES and contained < LINK_MIN_CONTAINMENT:
             return MergeDecision(
-                False, f"same canonical URL but unrelated texts (similarity {sim:.2f})", sim
+                False,
+                f"same canonical URL but unrelated texts (listing page?, "
+                f"contained {contained:.2f})",
+                sim,
             )
         return MergeDecision(True, "same canonical URL", 1.0)
 
+    estimate = similarity(a.fingerprint, b.fingerprint)
     delta = abs(_aware(a.published) - _aware(b.published))
     if delta > window:
-        return MergeDecision(False, f"published {_days(delta)} apart (window {_days(window)})", sim)
-
+        return MergeDecision(
+            False, f"published {_days(delta)} apart (window {_days(window)})", estimate
+        )
     if link_a is not None and link_b is not None:
         host_a, host_b = urlsplit(link_a).netloc, urlsplit(link_b).netloc
         if host_a == host_b:
-            return MergeDecision(False, f"different story links on the same site ({host_a})", sim)
+            return MergeDecision(
+                False, f"different story links on the same site ({host_a})", estimate
+            )
+    if estimate < PREFILTER_SIMILARITY:
+        return MergeDecision(False, f"text similarity {estimate:.2f} (estimated)", estimate)
 
+    sim, contained, shingles = _overlap(a, b)
     if shingles < MIN_SHINGLES:
         return MergeDecision(False, f"too little text to compare ({shingles} shingles)", sim)
     if shingles < SHORT_SHINGLES:
         if sim < SHORT_THRESHOLD:
             return MergeDecision(False, f"short text similarity {sim:.2f}", sim)
         verdict, score = f"short text nearly identical ({sim:.2f})", sim
+    elif sim >= TEXT_THRESHOLD:
+        verdict, score = f"text similarity {sim:.2f}", sim
+    elif (
+        contained >= CONTAINMENT_THRESHOLD
+        and sim >= CONTAINMENT_MIN_JACCARD
+        and _titles_related(a.title, b.title)
+    ):
+        verdict, score = f"text contained {contained:.2f} (similarity {sim:.2f})", contained
     else:
-        if sim >= TEXT_THRESHOLD:
-            verdict, score = f"text similarity {sim:.2f}", sim
-        elif contained >= CONTAINMENT_THRESHOLD and sim >= CONTAINMENT_MIN_JACCARD:
-            verdict, score = f"text contained {contained:.2f} (similarity {sim:.2f})", contained
-        else:
-            return MergeDecision(False, f"text similarity {sim:.2f}", sim)
+        return MergeDecision(False, f"text similarity {sim:.2f}", sim)
 
+    facts_a, facts_b = _facts_of(a.title, a.text), _facts_of(b.title, b.text)
+    conflict = _conflict(facts_a, facts_b)
     if conflict is not None:
         only_a, only_b = conflict
         return MergeDecision(
@@ -652,17 +1057,27 @@ def same_story(a: StoryFacts, b: StoryFacts, *, window: timedelta = timedelta(da
             f"({_describe(only_a)} vs {_describe(only_b)}; similarity {sim:.2f})",
             score,
         )
+    body_a, body_b = _shingle_set("", a.text), _shingle_set("", b.text)
+    if body_a and body_b:
+        unique_a, unique_b = len(body_a - body_b), len(body_b - body_a)
+        if min(unique_a, unique_b) >= TWO_SIDED_UNIQUE:
+            return MergeDecision(
+                False,
+                f"both texts have content the other lacks ({unique_a} / {unique_b} shingles; "
+                f"shared boilerplate?, similarity {sim:.2f})",
+                score,
+            )
     substitutions = _slot_substitutions(a.text, b.text)
     if substitutions:
         shown = "; ".join(f"{x} / {y}" for x, y in substitutions[:3])
         return MergeDecision(
-            False, f"same template text, different slot values ({shown}; similarity {sim:.2f})", score
+            False,
+            f"same template text, different slot values ({shown}; similarity {sim:.2f})",
+            score,
         )
-    if (facts_a.relative or facts_b.relative) and not (facts_a.dated or facts_b.dated):
-        if delta > RELATIVE_WINDOW:
-            return MergeDecision(
-                False,
-                f"undated weekday/today text published {_days(delta)} apart",
-                score,
-            )
+    undated = not (facts_a.dated or facts_b.dated)
+    if (facts_a.relative or facts_b.relative) and undated and delta > RELATIVE_WINDOW:
+        return MergeDecision(
+            False, f"undated weekday/today text published {_days(delta)} apart", score
+        )
     return MergeDecision(True, verdict, score)

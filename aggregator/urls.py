@@ -118,7 +118,9 @@ _HTTP_SCHEMES: frozenset[str] = frozenset({"http", "https"})
 
 # A registered-name host after IDNA encoding: dot-separated labels of
 # letters, digits, hyphen and (seen in the wild) underscore; no empty label.
-_HOSTNAME_RE = re.compile(r"^(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}))*\.?$")
+_HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}))*\.?$"
+)
 _IPV4_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _IPV6_RE = re.compile(r"^\[[0-9a-f:.]+\]$")
 _PORT_RE = re.compile(r"^\d{1,5}$")
@@ -252,10 +254,7 @@ def _canonical_once(url: str) -> str | None:
         return None
     host = _fold_host(host)
     # http and https are folded together, so both default ports are dropped.
-    if port and int(port) not in _DEFAULT_PORTS:
-        netloc = f"{host}:{int(port)}"
-    else:
-        netloc = host
+    netloc = f"{host}:{int(port)}" if port and int(port) not in _DEFAULT_PORTS else host
     query = "&".join(pair for pair in parts.query.split("&") if pair and not _is_tracking(pair))
     return urlunsplit(("https", netloc, _fold_path(parts.path), query, ""))
 
