@@ -21,7 +21,7 @@ import click
 
 from . import __version__, config, console, logs
 from .errors import AggregatorError, ConfigError
-from .models import Settings
+from .models import HtmlSelectors, Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -126,21 +126,48 @@ def sources(settings: Settings) -> None:
 
 @main.command()
 @click.argument("url", required=False)
+@click.argument("selectors", nargs=-1, metavar="[KEY=SELECTOR]...")
+@click.option("--html", "html", is_flag=True,
+              help="read URL as a news page with the selectors given as KEY=SELECTOR "
+                   "(item=..., title=..., link, date, summary, image, date_format)")
+@click.option("--language", metavar="CODE", help="the source's language, such as 'de'")
 @with_settings
-def check(settings: Settings, url: str | None) -> None:
+def check(settings: Settings, url: str | None, selectors: tuple[str, ...], html: bool,
+          language: str | None) -> None:
     """Without URL: validate feeds.toml. With URL: fetch and parse it as a source and
     explain what works and what does not (exit 1 when it is not usable)."""
     if url is None:
         console.say(f"{settings.config_path} is valid: {len(settings.sources)} sources, "
                     f"database {settings.database}, outputs in {settings.output_dir}")
         return
-    from .service import check_url
+    if selectors and not html:
+        raise click.UsageError("selectors (KEY=SELECTOR) go with --html")
+    from .diagnosis import check_url
 
     logs.setup(logging.WARNING, stream=sys.stderr)
-    report, usable = asyncio.run(check_url(settings, url))
+    report, usable = asyncio.run(check_url(
+        settings, url, selectors=_selectors(selectors) if html else None, language=language))
     console.say(report)
     if not usable:
         sys.exit(1)
+
+
+def _selectors(pairs: tuple[str, ...]) -> HtmlSelectors:
+    """``item=article.news title=h2 ...`` -> selectors, checked like [source.html]."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sign, value = pair.partition("=")
+        if not sign or not value.strip():
+            raise click.BadParameter(f"{pair!r}: expected KEY=SELECTOR", param_hint="selectors")
+        if key not in config.HTML_KEYS:
+            raise click.BadParameter(f"unknown key {key!r}; expected one of: "
+                                     f"{', '.join(config.HTML_KEYS)}", param_hint="selectors")
+        values[key] = value.strip()
+    missing = [key for key in ("item", "title") if key not in values]
+    if missing:
+        raise click.BadParameter(f"--html needs {' and '.join(missing)}=SELECTOR",
+                                 param_hint="selectors")
+    return HtmlSelectors(**values)
 
 
 @main.command("import-opml")
@@ -164,3 +191,23 @@ def import_opml(file: Path) -> None:
         taken.add(source_id)
         blocks.append(config.source_block(source_id, feed.title, feed.url, tags=feed.tags))
     console.say("\n\n".join(blocks))
+
+
+@main.command()
+@click.option("--all", "show_all", is_flag=True,
+              help="also stories told by one partner only")
+@click.option("--limit", default=50, show_default=True, help="how many stories")
+@with_settings
+def stories(settings: Settings, show_all: bool, limit: int) -> None:
+    """Stories told by several partners, with their copies and why each was merged
+    (same link, or the text similarity). To undo a wrong merge, list the entry's id
+    under keep_apart in [aggregator] (or set merge = false on a source)."""
+    from .store import Store
+
+    store = Store.open(settings.database)
+    try:
+        found = store.stories(merged_only=not show_all, limit=limit)
+    finally:
+        store.close()
+    names = {source.id: source.name for source in settings.sources}
+    console.stories_table(found, names)

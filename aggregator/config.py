@@ -51,6 +51,8 @@ AGGREGATOR_KEYS = {
     "concurrency": "fetches in flight at once (whole number 1-256)",
     "per_host": "fetches in flight per host (whole number 1-16)",
     "websub_hub": "the http(s) URL of a WebSub hub to ping when feeds change",
+    "keep_apart": "a list of entry ids (urn:uuid:...) that must never be merged with "
+                  "another partner's story",
 }
 SOURCE_KEYS = {
     "id": "a unique slug of lower-case letters, digits, '-' and '_'",
@@ -260,7 +262,15 @@ class _Reader:
             description=table.get("description") if isinstance(
                 table.get("description"), str) else None,
             websub_hub=hub,
+            keep_apart=self.keep_apart(table.get("keep_apart", [])),
         )
+
+    def keep_apart(self, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(
+                isinstance(uid, str) and uid.startswith("urn:uuid:") for uid in value):
+            raise self.fail(f"expected {AGGREGATOR_KEYS['keep_apart']}, got {value!r}",
+                            key="keep_apart")
+        return tuple(value)
 
     def languages(self, value: Any, *, key: str, source: str | None = None) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):

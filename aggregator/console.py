@@ -87,6 +87,8 @@ def sources_table(sources: Iterable[SourceConfig], states: dict[str, SourceState
         url = source.url
         if state.moved_to and state.moved_from == source.url:
             url += f"\n-> moved to {state.moved_to}"
+        if state.discovered_url and state.discovered_from == source.url:
+            url += f"\n-> feed found on the page: {state.discovered_url}"
         error = "-"
         if state.retired:
             error = f"[red]retired[/red]: {_escape(state.last_error or 'gone')}"
@@ -94,7 +96,9 @@ def sources_table(sources: Iterable[SourceConfig], states: dict[str, SourceState
             error = f"[red]{_ago(state.last_error_at, now)}[/red]: {_escape(state.last_error)}"
         elif state.warning:
             error = f"[yellow]warning[/yellow]: {_escape(state.warning)}"
-        table.add_row(source.id, source.kind.value, _escape(url), str(state.entry_count),
+        entries = str(state.entry_count) + (
+            f"\n{state.unparsed_dates} dates unreadable" if state.unparsed_dates else "")
+        table.add_row(source.id, source.kind.value, _escape(url), entries,
                       _ago(state.last_success, now), error,
                       "never (retired)" if state.retired else _when(state.next_fetch, now))
     console.print(table)
@@ -123,3 +127,24 @@ def _span(seconds: int) -> str:
         if seconds >= size:
             return f"{seconds // size} {unit}"
     return f"{seconds} s"
+
+
+def stories_table(stories: Sequence[dict[str, object]], names: dict[str, str]) -> None:
+    if not stories:
+        say("no story was published by more than one partner")
+        return
+    for story in stories:
+        members = story["members"]
+        assert isinstance(members, list)
+        table = Table(title=f"story {story['uid']}", title_justify="left")
+        for column in ("entry", "partner", "title", "published", "why it is here"):
+            table.add_column(column, overflow="fold")
+        for member in members:
+            reason = member["merge_reason"]
+            why = "first copy" if reason is None else (
+                f"{reason} ({member['merge_score']:.2f})" if member["merge_score"] is not None
+                else str(reason))
+            table.add_row(str(member["uid"]), names.get(member["source_id"],
+                                                        member["source_id"]),
+                          _escape(str(member["title"])), str(member["published"])[:16], why)
+        console.print(table)

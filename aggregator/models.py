@@ -12,6 +12,7 @@ All are frozen: a step returns a new value instead of changing the one it got.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -88,6 +89,7 @@ class Settings:
     per_host: int = 2
     description: str | None = None
     websub_hub: str | None = None
+    keep_apart: tuple[str, ...] = ()  # entry ids that never join another partner's story
 
     def source(self, source_id: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.id == source_id), None)
@@ -240,6 +242,46 @@ class Entry:
     content_hash: str
     language_confidence: float | None = None  # for "detected" and "corrected" languages
     event: Event | None = None  # when and where, for calendar entries
+    # set by the deduplication step, for finding the same story at other partners:
+    canonical_link: str | None = None
+    story_text: str = ""  # the plain text compared
+    fingerprint: bytes | None = None  # MinHash signature of title + text
+    bands: tuple[int, ...] = ()  # LSH band keys: entries sharing one are candidates
+
+
+@dataclass(frozen=True, slots=True)
+class StoryCandidate:
+    """A stored entry that may tell the same story as a new one."""
+
+    entry_id: int
+    story_id: int
+    source_id: str
+    canonical_link: str | None
+    title: str
+    text: str
+    published: datetime
+    fingerprint: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryChoice:
+    """Which story a new entry joins (None: a story of its own) and why."""
+
+    story_id: int | None
+    reason: str | None = None
+    score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryPolicy:
+    """How the store files new entries into stories: ``choose`` decides (a pure
+    function); entries of ``apart_sources`` and the entries ``apart_uids`` never join
+    others' stories, and others never join theirs."""
+
+    choose: Callable[[Entry, Sequence[StoryCandidate]], StoryChoice]
+    apart_sources: frozenset[str] = frozenset()
+    apart_uids: frozenset[str] = frozenset()
+    window: timedelta = timedelta(days=14)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,19 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from .errors import StoreError
-from .models import Copy, Entry, Event, FeedItem, FeedQuery, SourceState, StoreCounts, StoredEntry
+from .models import (
+    Copy,
+    Entry,
+    Event,
+    FeedItem,
+    FeedQuery,
+    SourceState,
+    StoreCounts,
+    StoredEntry,
+    StoryCandidate,
+    StoryChoice,
+    StoryPolicy,
+)
 
 migrations = Migrations("aggregator")
 
@@ -101,6 +113,13 @@ def m004_language_confidence(db: sqlite_utils.Database) -> None:
     db.table("entries").add_column("language_confidence", float)
 
 
+@migrations()
+def m005_fingerprints(db: sqlite_utils.Database) -> None:
+    """What deduplication compares: the plain text and its MinHash fingerprint."""
+    db.table("entries").add_column("story_text", str)
+    db.table("entries").add_column("fingerprint", bytes)
+
+
 _STATE_FIELDS = [f.name for f in dataclasses.fields(SourceState) if f.name != "entry_count"]
 _DATE_FIELDS = {"last_fetch", "last_success", "last_error_at", "next_fetch", "feed_updated"}
 
@@ -169,9 +188,10 @@ class Store:
         values["unparsed_dates"] = values["unparsed_dates"] or 0
         return SourceState(**values, entry_count=count)
 
-    def save(self, state: SourceState, entries: Sequence[Entry] | None,
-             now: datetime) -> StoreCounts:
-        """Record a source's new state and, if given, its entries: one transaction."""
+    def save(self, state: SourceState, entries: Sequence[Entry] | None, now: datetime,
+             policy: StoryPolicy | None = None) -> StoreCounts:
+        """Record a source's new state and, if given, its entries, filing new entries
+        into stories by ``policy``: one transaction."""
         try:
             with self.db.atomic():
                 row = {name: getattr(state, name) for name in _STATE_FIELDS}
@@ -179,32 +199,173 @@ class Store:
                     row[name] = _iso(row[name])
                 row["retired"] = int(state.retired)
                 self.db.table("sources").upsert(row, pk="id")
-                return self._save_entries(state.id, entries, now) if entries else StoreCounts()
+                if not entries:
+                    return StoreCounts()
+                return self._save_entries(state.id, entries, now, policy)
         except sqlite3.Error as error:
             raise StoreError(f"cannot save source {state.id!r}: {error}") from error
 
-    def _save_entries(self, source_id: str, entries: Sequence[Entry],
-                      now: datetime) -> StoreCounts:
+    def _save_entries(self, source_id: str, entries: Sequence[Entry], now: datetime,
+                      policy: StoryPolicy | None) -> StoreCounts:
         known = self._known(source_id, [entry.key for entry in entries])
-        new, changed, unchanged = [], [], 0
+        removed = self._tombstoned(source_id, [entry.key for entry in entries])
+        present = {entry.key for entry in entries}
+        new = updated = unchanged = 0
         for entry in entries:
-            before = known.get(entry.key)
-            if before is None:
-                new.append(self._row(entry, now, first_seen=now))
-            elif before["content_hash"] != entry.content_hash:
-                changed.append(self._row(entry, now, first_seen=_date(before["first_seen"]),
-                                         before=before))
+            before = known.get(entry.key) or self._rekeyed(source_id, entry, present)
+            if entry.key in removed:
+                unchanged += 1  # deleted here on purpose: it does not come back
+            elif before is None:
+                self._insert(entry, now, policy)
+                new += 1
+            elif before["content_hash"] != entry.content_hash or before["key"] != entry.key:
+                row = self._row(entry, now, first_seen=_date(before["first_seen"]),
+                                before=before)
+                self.db.table("entries").update(row.pop("id"), row)
+                updated += before["content_hash"] != entry.content_hash
+                unchanged += before["content_hash"] == entry.content_hash
             else:
                 unchanged += 1
-        if new:
-            self.db.table("entries").insert_all(new)
-            # an entry that joined no existing story starts its own, under its own id
-            self.db.execute("INSERT INTO stories (id, uid, created) SELECT id, uid, first_seen "
-                            "FROM entries WHERE story_id IS NULL")
-            self.db.execute("UPDATE entries SET story_id = id WHERE story_id IS NULL")
-        for row in changed:
-            self.db.table("entries").update(row.pop("id"), row)
-        return StoreCounts(new=len(new), updated=len(changed), unchanged=unchanged)
+        return StoreCounts(new=new, updated=updated, unchanged=unchanged)
+
+    def _insert(self, entry: Entry, now: datetime, policy: StoryPolicy | None) -> None:
+        row = self._row(entry, now, first_seen=now)
+        choice = StoryChoice(None)
+        if policy is not None and entry.source_id not in policy.apart_sources \
+                and row["uid"] not in policy.apart_uids:
+            choice = policy.choose(entry, self._candidates(entry, now, policy))
+        row.update(story_id=choice.story_id, merge_reason=choice.reason,
+                   merge_score=choice.score, canonical_link=entry.canonical_link,
+                   story_text=entry.story_text, fingerprint=entry.fingerprint)
+        entry_id = self.db.table("entries").insert(row).last_pk
+        if choice.story_id is None:  # a story of its own, under the entry's id
+            self.db.execute("INSERT INTO stories (id, uid, created) VALUES (?, ?, ?)",
+                            [entry_id, row["uid"], row["first_seen"]])
+            self.db.execute("UPDATE entries SET story_id = id WHERE id = ?", [entry_id])
+        if entry.bands:
+            self.db.conn.executemany(
+                "INSERT INTO entry_bands (band, entry_id, published) VALUES (?, ?, ?)",
+                [(band, entry_id, row["published"]) for band in entry.bands])
+
+    def _candidates(self, entry: Entry, now: datetime,
+                    policy: StoryPolicy) -> list[StoryCandidate]:
+        """Stored entries of other sources, published within the policy's window,
+        that share the canonical link or an LSH band key with ``entry``."""
+        when = entry.published or now
+        low, high = _iso(when - policy.window), _iso(when + policy.window)
+        bands = list(entry.bands)
+        clauses, params = [], []
+        if bands:
+            clauses.append(f"id IN (SELECT entry_id FROM entry_bands WHERE band IN "
+                           f"({','.join('?' * len(bands))}) AND published BETWEEN ? AND ?)")
+            params += [*bands, low, high]
+        if entry.canonical_link:
+            clauses.append("canonical_link = ?")
+            params.append(entry.canonical_link)
+        if not clauses:
+            return []
+        apart = sorted(policy.apart_sources | {entry.source_id})
+        rows = self.db.query(
+            f"SELECT id, story_id, source_id, canonical_link, title, story_text, published, "
+            f"fingerprint, uid FROM entries WHERE ({' OR '.join(clauses)}) "
+            f"AND source_id NOT IN ({','.join('?' * len(apart))}) "
+            f"ORDER BY published DESC LIMIT 200", [*params, *apart])
+        return [StoryCandidate(
+            entry_id=row["id"], story_id=row["story_id"], source_id=row["source_id"],
+            canonical_link=row["canonical_link"], title=row["title"],
+            text=row["story_text"] or "", published=datetime.fromisoformat(row["published"]),
+            fingerprint=row["fingerprint"]) for row in rows if row["uid"] not in
+            policy.apart_uids]
+
+    def _rekeyed(self, source_id: str, entry: Entry, present: set[str]) -> dict[str, Any] | None:
+        """An entry the source now sends under another id, with the same link and
+        content (a CMS migration): the stored one, so it is updated, not doubled."""
+        if not entry.link:
+            return None
+        for row in self.db.query(
+                "SELECT id, key, content_hash, first_seen, published, updated FROM entries "
+                "WHERE source_id = ? AND link = ? AND content_hash = ?",
+                [source_id, entry.link, entry.content_hash]):
+            if row["key"] not in present:
+                return row
+        return None
+
+    def _tombstoned(self, source_id: str, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            found.update(key for (key,) in self.db.execute(
+                f"SELECT key FROM tombstones WHERE source_id = ? AND key IN "
+                f"({','.join('?' * len(chunk))})", [source_id, *chunk]).fetchall())
+        return found
+
+    def remove(self, uid: str, reason: str, now: datetime) -> bool:
+        """Delete one entry for good: a tombstone keeps it from coming back."""
+        row = next(self.db.query("SELECT id, source_id, key, story_id FROM entries "
+                                 "WHERE uid = ?", [uid]), None)
+        if row is None:
+            return False
+        with self.db.atomic():
+            self._leave_story(row["id"], row["story_id"])
+            self.db.execute("DELETE FROM entry_bands WHERE entry_id = ?", [row["id"]])
+            self.db.execute("DELETE FROM entries WHERE id = ?", [row["id"]])
+            self.db.table("tombstones").upsert({"source_id": row["source_id"], "key": row["key"],
+                                                "removed": _iso(now), "reason": reason},
+                                               pk=("source_id", "key"))
+        return True
+
+    def separate(self, uids: Iterable[str] = (), source_ids: Iterable[str] = ()) -> int:
+        """Take entries (by id, or all of some sources) out of stories they share with
+        other partners: the operator's override of a wrong merge. Idempotent."""
+        uids, source_ids = list(uids), list(source_ids)
+        if not uids and not source_ids:
+            return 0
+        conditions, params = [], []
+        if uids:
+            conditions.append(f"e.uid IN ({','.join('?' * len(uids))})")
+            params += uids
+        if source_ids:
+            conditions.append(f"e.source_id IN ({','.join('?' * len(source_ids))})")
+            params += source_ids
+        rows = list(self.db.query(
+            f"SELECT e.id, e.story_id FROM entries e WHERE ({' OR '.join(conditions)}) AND "
+            f"EXISTS (SELECT 1 FROM entries o WHERE o.story_id = e.story_id AND o.id != e.id "
+            f"AND o.source_id != e.source_id)", params))
+        with self.db.atomic():
+            for row in rows:
+                self._leave_story(row["id"], row["story_id"])
+        return len(rows)
+
+    def _leave_story(self, entry_id: int, story_id: int) -> None:
+        """Move an entry out of its story into one of its own. When it founded the
+        story, the others keep theirs under the next founder."""
+        others = [row["id"] for row in self.db.query(
+            "SELECT id FROM entries WHERE story_id = ? AND id != ? ORDER BY id",
+            [story_id, entry_id])]
+        if not others:
+            return
+        moving, founder = ([entry_id], entry_id) if story_id != entry_id else (others, others[0])
+        uid, first_seen = next(self.db.execute(
+            "SELECT uid, first_seen FROM entries WHERE id = ?", [founder]))
+        self.db.execute("INSERT OR IGNORE INTO stories (id, uid, created) VALUES (?, ?, ?)",
+                        [founder, uid, first_seen])
+        self.db.execute(f"UPDATE entries SET story_id = ?, merge_reason = NULL, "
+                        f"merge_score = NULL WHERE id IN ({','.join('?' * len(moving))})",
+                        [founder, *moving])
+
+    def stories(self, *, merged_only: bool = True, limit: int = 200) -> list[dict[str, Any]]:
+        """Stories with their members and why each joined, newest first."""
+        having = "HAVING count(DISTINCT e.source_id) > 1" if merged_only else ""
+        stories = list(self.db.query(
+            f"SELECT s.id, s.uid, max(e.published) AS published FROM stories s "
+            f"JOIN entries e ON e.story_id = s.id GROUP BY s.id {having} "
+            f"ORDER BY published DESC LIMIT ?", [limit]))
+        for story in stories:
+            story["members"] = list(self.db.query(
+                "SELECT uid, source_id, title, link, language, published, merge_reason, "
+                "merge_score FROM entries WHERE story_id = ? ORDER BY published, id",
+                [story["id"]]))
+        return stories
 
     def _known(self, source_id: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         known: dict[str, dict[str, Any]] = {}

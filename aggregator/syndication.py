@@ -35,15 +35,7 @@ def render_atom(document: Document) -> bytes:
         generator.link(href=href, rel=rel)
     for story in document.stories:
         item = generator.add_entry(order="append")
-        _common(item, story)
-        if story.link:
-            item.link(href=story.link, rel="alternate", type="text/html")
-        for copy in story.copies:
-            if copy.link:
-                link: dict[str, str] = {"href": copy.link, "rel": "related", "title": copy.name}
-                if copy.language:
-                    link["hreflang"] = copy.language
-                item.link(**link)
+        _common(item, story)  # entry links are added by _EntryExtras (see there)
         if story.summary_html:
             item.summary(story.summary_html, type="html")
         item.content(story.content_html, type="html")
@@ -133,6 +125,14 @@ class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]
             return entry
         if story.language:
             entry.set(XML_LANG, story.language)
+        # feedgen 1.0 drops rel, type, hreflang and title of entry links: add them here
+        links = [{"rel": "alternate", "type": "text/html", "href": story.link}] \
+            if story.link else []
+        links += [{"rel": "related", "href": copy.link, "title": copy.name,
+                   **({"hreflang": copy.language} if copy.language else {})}
+                  for copy in story.copies if copy.link]
+        for attributes in links:
+            entry.append(entry.makeelement(f"{{{ATOM_NS}}}link", attributes))
         source = entry.makeelement(f"{{{ATOM_NS}}}source", {})
         if story.language:
             source.set(XML_LANG, story.language)

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from . import decide, discover
+from . import decide, dedupe, discover
 from .calendar import parse_calendar
 from .errors import NoFeedLinkError, NotAFeedError, SourceError
 from .fetch import Fetcher, user_agent
@@ -54,10 +54,12 @@ def utcnow() -> datetime:
 def parse_and_normalize(body: bytes, url: str, content_type: str | None,
                         source: SourceConfig, now: datetime, languages: Sequence[str] = ()
                         ) -> tuple[ParsedFeed, list[Entry]]:
-    """The CPU-bound middle of the spine, in one call so it can run in another process.
-    ``languages``: the portal's, to read dates on news pages."""
+    """The CPU-bound middle of the spine, parse -> normalise -> fingerprint, in one call
+    so it can run in another process. ``languages``: the portal's, to identify
+    languages and read dates on news pages."""
     parsed = clean_feed(parse_source(body, url, content_type, source, now, languages), url)
-    return parsed, normalize_feed(parsed, source, url, now, languages)
+    entries = normalize_feed(parsed, source, url, now, languages)
+    return parsed, [dedupe.prepare(entry) for entry in entries]
 
 
 def parse_source(body: bytes, url: str, content_type: str | None, source: SourceConfig,
@@ -148,6 +150,7 @@ class Pipeline:
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aggregator-db")
         self.clock = clock
         self.rng = rng or random.Random()
+        self.policy = dedupe.policy(settings)
         self._store: Store | None = None
         self._global = asyncio.Semaphore(settings.concurrency)
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
@@ -156,6 +159,8 @@ class Pipeline:
     async def __aenter__(self) -> Pipeline:
         self._store = await asyncio.get_running_loop().run_in_executor(
             self._db, Store.open, self.settings.database)
+        # the operator's overrides in feeds.toml also undo merges made before them
+        await self.db(Store.separate, self.policy.apart_uids, self.policy.apart_sources)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -217,7 +222,7 @@ async def update_source(pipeline: Pipeline, source: SourceConfig) -> UpdateResul
             state, fetched, configured_url=source.url, body_hash=digest, feed=parsed,
             now=now, wait=wait, spread=pipeline.rng.random())
         new_state = discover.after_fetch(new_state, source.url, discovered)
-        counts = await pipeline.db(Store.save, new_state, entries, now)
+        counts = await pipeline.db(Store.save, new_state, entries, now, pipeline.policy)
         outcome = ("not_modified" if fetched.not_modified
                    else "unchanged_body" if parsed is None else "ok")
         result = UpdateResult(
