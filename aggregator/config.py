@@ -68,6 +68,10 @@ SOURCE_KEYS = {
     "rights": "the partner's copyright or licence line (text)",
     "priority": "a whole number; among copies of one story the highest is shown",
     "merge": "true or false: whether this source's entries may join other partners' stories",
+    "language_param": "the link's query parameter that names the language of an entry's "
+                      "version, such as 'lang' (Joomla) or 'clang' (REDAXO)",
+    "language_values": "a table mapping language_param values to language tags, such as "
+                       "{ 1 = \"de\", 2 = \"en\" }",
 }
 HTML_KEYS = {
     "item": "CSS selector of one news item (required)",
@@ -340,6 +344,14 @@ class _Reader:
         if not isinstance(merge, bool):
             raise self.fail(f"expected {SOURCE_KEYS['merge']}, got {merge!r}",
                             source=source_id, key="merge")
+        language_param = text("language_param")
+        values = block.get("language_values", {})
+        if not isinstance(values, dict):
+            raise self.fail(f"expected {SOURCE_KEYS['language_values']}, got {values!r}",
+                            source=source_id, key="language_values")
+        language_values = {str(value): self.language(str(tag), key="language_values",
+                                                     source=source_id)
+                           for value, tag in values.items()}
         return SourceConfig(
             id=source_id,
             name=text("name", source_id) or source_id,
@@ -355,6 +367,8 @@ class _Reader:
             rights=text("rights"),
             priority=priority,
             merge=merge,
+            language_param=language_param,
+            language_values=tuple(sorted(language_values.items())),
         )
 
     def html(self, table: Any, source_id: str, kind: SourceKind) -> HtmlSelectors | None:

@@ -58,6 +58,10 @@ def _item(story: Story) -> dict[str, Any]:
     if story.copies:
         extension["also_published_by"] = [
             {"id": copy.source_id, "name": copy.name, "url": copy.link} for copy in story.copies]
+    if story.translations:
+        extension["translations"] = [
+            {"language": version.language, "url": version.link}
+            for version in story.translations if version.link]
     if story.rights:
         extension["rights"] = story.rights
     item["_aggregator"] = extension

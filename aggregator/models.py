@@ -55,6 +55,8 @@ class SourceConfig:
     rights: str | None = None  # shown with each entry, atom:rights
     priority: int = 0  # among copies of one story, the highest priority is shown
     merge: bool = True  # False: this source's entries never join other partners' stories
+    language_param: str | None = None  # "lang", "clang": the link names the version's language
+    language_values: tuple[tuple[str, str], ...] = ()  # that parameter's values -> languages
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +203,7 @@ class ParsedEntry:
     language: str | None
     categories: tuple[str, ...] = ()
     base: str | None = None  # xml:base in effect for this entry
+    alternates: tuple[tuple[str, str], ...] = ()  # (hreflang, href): the other language versions
     event: Event | None = None  # set for calendar entries
 
 
@@ -247,6 +250,7 @@ class Entry:
     story_text: str = ""  # the plain text compared
     fingerprint: bytes | None = None  # MinHash signature of title + text
     bands: tuple[int, ...] = ()  # LSH band keys: entries sharing one are candidates
+    translation_key: str | None = None  # the same for a partner's versions of one article
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +357,7 @@ class FeedItem:
     stored: StoredEntry
     sequence: int  # arrival order, for archive pages
     copies: tuple[Copy, ...] = ()
+    translations: tuple[Copy, ...] = ()  # the story in other languages
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,6 +392,7 @@ class Story:
     source: Attribution
     copies: tuple[Copy, ...] = ()
     rights: str | None = None
+    translations: tuple[Copy, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

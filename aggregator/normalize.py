@@ -19,6 +19,7 @@ from .l10n import format_span
 from .language import primary_code
 from .models import Entry, Event, ParsedEntry, ParsedFeed, SourceConfig
 from .sanitize import clean_html, escape_text, plain_text
+from .urls import canonical_url, query_value, without_query
 
 #: truncation limits, so one absurd field cannot bloat the database or a feed
 MAX_TITLE = 500
@@ -97,7 +98,8 @@ def _draft(raw: ParsedEntry, source: SourceConfig, feed_base: str, feed_language
         text for category in raw.categories[:MAX_CATEGORIES]
         if (text := plain_text(category)[:MAX_CATEGORY])))
     language, origin, confidence = _language(
-        raw, feed_language, source, f"{title}\n{plain_text(summary or content)}", languages)
+        raw, feed_language, source, f"{title}\n{plain_text(summary or content)}", languages,
+        link)
     if raw.event is not None:  # when and where first, in the reader's language
         line = event_line(raw.event, language)
         summary, content = line + summary, line + content if content else ""
@@ -118,9 +120,34 @@ def _draft(raw: ParsedEntry, source: SourceConfig, feed_base: str, feed_language
         language_origin=origin,
         language_confidence=confidence,
         categories=categories,
+        translation_key=translation_key(
+            link, [url for _, href in raw.alternates if (url := absolute_link(href, base))],
+            source),
         content_hash=decide.content_hash(title, link, summary, content, author, categories),
         event=raw.event,
     )
+
+
+def link_language(link: str | None, source: SourceConfig) -> str | None:
+    """The language a link names in the source's ``language_param`` (``?lang=en``,
+    ``?clang=2`` with ``language_values``), if any."""
+    if not link or not source.language_param:
+        return None
+    value = query_value(link, source.language_param)
+    if value is None:
+        return None
+    return dict(source.language_values).get(value) or primary_code(value)
+
+
+def translation_key(link: str | None, alternates: Sequence[str],
+                    source: SourceConfig) -> str | None:
+    """The same for every language version of one article of a partner: its link
+    without the language parameter, or the first of the links its versions share."""
+    if link and source.language_param and query_value(link, source.language_param):
+        return canonical_url(without_query(link, [source.language_param]))
+    if link and alternates:
+        return min(canonical_url(url) for url in (link, *alternates))
+    return None
 
 
 def event_line(event: Event, language: str | None) -> str:
@@ -139,12 +166,13 @@ OVERRULE_LETTERS = 60
 
 
 def _language(raw: ParsedEntry, feed_language: str | None, source: SourceConfig, text: str,
-              languages: tuple[str, ...]) -> tuple[str | None, str, float | None]:
+              languages: tuple[str, ...], link: str | None
+              ) -> tuple[str | None, str, float | None]:
     """The entry's language and where it came from, in order of trust: the entry's own
     declaration, the feed's, identification from the title and summary, the source's
     configured language. A declaration that the text clearly contradicts (a German
     site labelling its Persian article ``de``) is corrected."""
-    declared = primary_code(raw.language)
+    declared = link_language(link, source) or primary_code(raw.language)
     origin = "entry" if declared and declared != feed_language else "feed"
     declared = declared or feed_language
     found = identify(text, languages or None)

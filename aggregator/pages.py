@@ -39,6 +39,8 @@ def source_rows(sources: Iterable[SourceConfig],
         rows.append({
             "id": source.id, "name": source.name, "kind": source.kind.value,
             "url": source.url, "homepage": source.homepage, "moved_to": moved,
+            "discovered": state.discovered_url if state.discovered_from == source.url
+            else None, "unparsed_dates": state.unparsed_dates,
             "status": status, "error": state.last_error if state.failures or state.retired
             else None, "error_at": _time(state.last_error_at), "warning": state.warning,
             "entries": state.entry_count, "last_success": _time(state.last_success),
@@ -72,6 +74,9 @@ def stories_page(document: Document, *, base_url: str, languages: Iterable[str],
         "credit": ", ".join([story.source.name, *(copy.name for copy in story.copies)]),
         # sanitised by aggregator.sanitize before it was stored
         "summary": Markup(story.summary_html or story.content_html),
+        "translations": [{"href": version.link, "code": version.language,
+                          "name": autonym(version.language or "")}
+                         for version in story.translations if version.link],
     } for story in document.stories]
     return _environment.get_template("stories.html").render(
         document=document, stories=stories, base_url=base_url, formats=FORMATS,

@@ -66,9 +66,10 @@ def _entry(raw: Mapping[str, Any]) -> ParsedEntry:
     base = (content or summary_detail or title_detail or {}).get("base") or None
     if base is not None and not base.startswith(("http://", "https://")):
         base = None
+    language = _detail_language(raw, "title", "summary") or (content or {}).get("language")
     return ParsedEntry(
         id=_text(raw.get("id")),
-        link=_text(raw.get("link")),
+        link=_main_link(raw, language),
         title=raw.get("title"),
         title_is_html=_is_html(title_detail),
         summary=raw.get("summary"),
@@ -78,12 +79,26 @@ def _entry(raw: Mapping[str, Any]) -> ParsedEntry:
         author=_text(raw.get("author")),
         published=_date(_plain(raw, "published_parsed")),
         updated=_date(_plain(raw, "updated_parsed")),
-        language=_detail_language(raw, "title", "summary") or (content or {}).get("language"),
+        language=language,
         categories=tuple(
             term for tag in raw.get("tags") or () if (term := _text(tag.get("term")))
         ),
         base=base,
+        alternates=tuple(
+            (str(link["hreflang"]), str(link["href"])) for link in raw.get("links") or ()
+            if link.get("rel") == "alternate" and link.get("hreflang") and link.get("href")),
     )
+
+
+def _main_link(raw: Mapping[str, Any], language: str | None) -> str | None:
+    """The entry's own page. feedparser takes the last alternate link, which in an
+    entry listing its translations (``hreflang``) is another language's page."""
+    alternates = [link for link in raw.get("links") or ()
+                  if link.get("rel") == "alternate" and link.get("href")]
+    for link in alternates:
+        if not link.get("hreflang") or link.get("hreflang") == language:
+            return _text(link["href"])
+    return _text(raw.get("link"))
 
 
 def _plain(raw: Mapping[str, Any], key: str) -> Any:

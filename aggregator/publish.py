@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Protocol
 
 from . import __version__
+from .calendar import write_calendar
 from .errors import PublishError
 from .jsonfeed import render_json
 from .language import is_rtl
@@ -45,6 +46,7 @@ from .models import (
     SourceConfig,
     SourceKind,
     SourceState,
+    StoredEntry,
     Story,
 )
 from .opml import render_opml
@@ -77,6 +79,9 @@ class EntryReader(Protocol):
     def document_digest(self, path: str) -> str | None: ...
 
     def set_document_digest(self, path: str, digest: str) -> None: ...
+
+    def events(self, ending_after: datetime, *,
+               source_ids: Iterable[str] | None = None) -> list[StoredEntry]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +132,26 @@ def publish_all(reader: EntryReader, settings: Settings) -> PublishReport:
         _publish_feed(spec, reader, context, output, languages)
     output.write("sources.opml", render_opml(settings.title, settings.base_url,
                                              settings.sources))
+    _publish_events(reader, settings, output, datetime.now(UTC))
     report.duration = time.monotonic() - started
     log.info("publish: %d files written, %d unchanged", len(report.written),
              len(report.unchanged), extra={
                  "event": "publish", "written": len(report.written),
                  "unchanged": len(report.unchanged), "duration": round(report.duration, 3)})
     return report
+
+
+def _publish_events(reader: EntryReader, settings: Settings, output: _Output,
+                    now: datetime) -> None:
+    """``events.ics``: every calendar's events that have not ended yet, for calendar apps;
+    ``source/{id}.ics`` per calendar source. Past events leave these (not the feeds)."""
+    upcoming = reader.events(now)
+    output.write("events.ics", write_calendar(f"{settings.title}: events", upcoming))
+    for source in settings.sources:
+        if source.kind is SourceKind.ICAL:
+            output.write(f"source/{source.id}.ics", write_calendar(
+                f"{settings.title}: {source.name}",
+                [stored for stored in upcoming if stored.entry.source_id == source.id]))
 
 
 def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output: _Output,
@@ -231,7 +250,7 @@ def present(item: FeedItem, source: SourceConfig, state: SourceState | None) -> 
         author=entry.author or source.name, categories=entry.categories,
         published=item.stored.published, updated=item.stored.updated,
         language=entry.language, source=attribution(source, state, item.stored.updated),
-        copies=item.copies, rights=source.rights)
+        copies=item.copies, rights=source.rights, translations=item.translations)
 
 
 def attribution(source: SourceConfig, state: SourceState | None,

@@ -120,6 +120,13 @@ def m005_fingerprints(db: sqlite_utils.Database) -> None:
     db.table("entries").add_column("fingerprint", bytes)
 
 
+@migrations()
+def m006_translations(db: sqlite_utils.Database) -> None:
+    """A partner's language versions of one article share a translation key."""
+    db.table("entries").add_column("translation_key", str)
+    db.table("entries").create_index(["source_id", "translation_key"])
+
+
 _STATE_FIELDS = [f.name for f in dataclasses.fields(SourceState) if f.name != "entry_count"]
 _DATE_FIELDS = {"last_fetch", "last_success", "last_error_at", "next_fetch", "feed_updated"}
 
@@ -230,13 +237,15 @@ class Store:
 
     def _insert(self, entry: Entry, now: datetime, policy: StoryPolicy | None) -> None:
         row = self._row(entry, now, first_seen=now)
-        choice = StoryChoice(None)
-        if policy is not None and entry.source_id not in policy.apart_sources \
-                and row["uid"] not in policy.apart_uids:
+        choice = self._translation_of(entry) or StoryChoice(None)
+        if choice.story_id is None and policy is not None and \
+                entry.source_id not in policy.apart_sources and \
+                row["uid"] not in policy.apart_uids:
             choice = policy.choose(entry, self._candidates(entry, now, policy))
         row.update(story_id=choice.story_id, merge_reason=choice.reason,
                    merge_score=choice.score, canonical_link=entry.canonical_link,
-                   story_text=entry.story_text, fingerprint=entry.fingerprint)
+                   story_text=entry.story_text, fingerprint=entry.fingerprint,
+                   translation_key=entry.translation_key)
         entry_id = self.db.table("entries").insert(row).last_pk
         if choice.story_id is None:  # a story of its own, under the entry's id
             self.db.execute("INSERT INTO stories (id, uid, created) VALUES (?, ?, ?)",
@@ -246,6 +255,16 @@ class Store:
             self.db.conn.executemany(
                 "INSERT INTO entry_bands (band, entry_id, published) VALUES (?, ?, ?)",
                 [(band, entry_id, row["published"]) for band in entry.bands])
+
+    def _translation_of(self, entry: Entry) -> StoryChoice | None:
+        """The story of another language version of this article at the same partner."""
+        if not entry.translation_key:
+            return None
+        row = self.db.execute(
+            "SELECT story_id FROM entries WHERE source_id = ? AND translation_key = ? AND "
+            "coalesce(language, '') != coalesce(?, '') ORDER BY id LIMIT 1",
+            [entry.source_id, entry.translation_key, entry.language]).fetchone()
+        return StoryChoice(row[0], "translation", 1.0) if row else None
 
     def _candidates(self, entry: Entry, now: datetime,
                     policy: StoryPolicy) -> list[StoryCandidate]:
@@ -443,9 +462,10 @@ class Store:
             sql += " ORDER BY sequence ASC LIMIT ? OFFSET ?"
             params += [size, (number - 1) * size]
         rows = list(self.db.query(sql, params))
-        copies = self._copies(rows, names or {}) if query.merged else {}
+        copies, translations = self._copies(rows, names or {}) if query.merged else ({}, {})
         return [FeedItem(uid=row["item_uid"], stored=_stored(row), sequence=row["sequence"],
-                         copies=copies.get(row["id"], ())) for row in rows]
+                         copies=copies.get(row["id"], ()),
+                         translations=translations.get(row["id"], ())) for row in rows]
 
     def feed_size(self, query: FeedQuery) -> int:
         """How many items a feed has in all (for archive paging)."""
@@ -454,8 +474,10 @@ class Store:
         return int(self.db.execute(f"SELECT count({counted}) FROM entries {clause}",
                                    params).fetchone()[0])
 
-    def _copies(self, rows: list[dict[str, Any]],
-                names: Mapping[str, str]) -> dict[int, tuple[Copy, ...]]:
+    def _copies(self, rows: list[dict[str, Any]], names: Mapping[str, str]
+                ) -> tuple[dict[int, tuple[Copy, ...]], dict[int, tuple[Copy, ...]]]:
+        """For each row: the other partners' copies, and the versions in other
+        languages (of any partner), one of each."""
         by_story: dict[int, list[dict[str, Any]]] = {}
         stories = [row["story_id"] for row in rows]
         for start in range(0, len(stories), 500):
@@ -465,20 +487,15 @@ class Store:
                     f"story_id IN ({','.join('?' * len(chunk))}) ORDER BY published, id",
                     chunk):
                 by_story.setdefault(member["story_id"], []).append(member)
-        copies = {}
+        copies, translations = {}, {}
         for row in rows:
-            others = [m for m in by_story.get(row["story_id"], [])
-                      if m["id"] != row["id"] and m["source_id"] != row["source_id"]]
-            seen: set[str] = set()
-            unique = []
-            for member in others:
-                if member["source_id"] not in seen:
-                    seen.add(member["source_id"])
-                    unique.append(Copy(source_id=member["source_id"],
-                                       name=names.get(member["source_id"], member["source_id"]),
-                                       link=member["link"], language=member["language"]))
-            copies[row["id"]] = tuple(unique)
-        return copies
+            members = [m for m in by_story.get(row["story_id"], []) if m["id"] != row["id"]]
+            copies[row["id"]] = _one_per(
+                [m for m in members if m["source_id"] != row["source_id"]], "source_id", names)
+            translations[row["id"]] = _one_per(
+                [m for m in members if m["language"] and m["language"] != row["language"]],
+                "language", names)
+        return copies, translations
 
     def document_digest(self, path: str) -> str | None:
         row = self.db.execute("SELECT digest FROM documents WHERE path = ?", [path]).fetchone()
@@ -530,6 +547,19 @@ class Store:
     def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         """Read-only query access for inspection commands and tests."""
         return self.db.query(sql, list(params))
+
+
+def _one_per(members: list[dict[str, Any]], field: str,
+             names: Mapping[str, str]) -> tuple[Copy, ...]:
+    seen: set[str] = set()
+    chosen = []
+    for member in members:
+        if member[field] not in seen:
+            seen.add(member[field])
+            chosen.append(Copy(source_id=member["source_id"],
+                               name=names.get(member["source_id"], member["source_id"]),
+                               link=member["link"], language=member["language"]))
+    return tuple(chosen)
 
 
 def _where(query: FeedQuery, prefix: str) -> tuple[str, list[Any]]:

@@ -126,8 +126,14 @@ class _EntryExtras(BaseEntryExtension):  # type: ignore[misc]
         if story.language:
             entry.set(XML_LANG, story.language)
         # feedgen 1.0 drops rel, type, hreflang and title of entry links: add them here
-        links = [{"rel": "alternate", "type": "text/html", "href": story.link}] \
+        links = [{"rel": "alternate", "type": "text/html", "href": story.link,
+                  **({"hreflang": story.language} if story.language else {})}] \
             if story.link else []
+        # the same article in other languages: alternates told apart by hreflang
+        links += [{"rel": "alternate", "type": "text/html", "href": version.link,
+                   "hreflang": version.language, "title": version.name}
+                  for version in story.translations
+                  if version.link and version.language and version.language != story.language]
         links += [{"rel": "related", "href": copy.link, "title": copy.name,
                    **({"hreflang": copy.language} if copy.language else {})}
                   for copy in story.copies if copy.link]

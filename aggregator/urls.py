@@ -44,9 +44,11 @@ This module is the only one in the project that imports w3lib.
 from __future__ import annotations
 
 import re
-from urllib.parse import SplitResult, unquote, urljoin, urlsplit, urlunsplit
+from collections.abc import Sequence
+from urllib.parse import SplitResult, parse_qs, unquote, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonicalize_url
+from w3lib.url import url_query_cleaner
 
 __all__ = [
     "TRACKING_PARAMS",
@@ -283,3 +285,14 @@ def canonical_url(url: str) -> str:
             return result
         current = result
     return current
+
+
+def query_value(url: str, name: str) -> str | None:
+    """The value of query parameter ``name`` in ``url`` (the first one), if any."""
+    values = parse_qs(urlsplit(url).query, keep_blank_values=False).get(name)
+    return values[0] if values else None
+
+
+def without_query(url: str, names: Sequence[str]) -> str:
+    """``url`` without the query parameters ``names`` (e.g. a CMS's language switch)."""
+    return url_query_cleaner(url, list(names), remove=True, keep_fragments=True)

@@ -135,3 +135,80 @@ def test_web_page_puts_the_readers_language_first(portal: Settings) -> None:
 ])
 def test_accept_language_parsing(header: str, codes: list[str]) -> None:
     assert accepted_languages(header) == codes
+
+
+@pytest.fixture
+def translated(server: FixtureServer, tmp_path: Path) -> Settings:
+    for name, kind in (("joomla.rss", "application/rss+xml"),
+                       ("hreflang.atom", "application/atom+xml")):
+        server.add(f"/{name}", Route(body=(DATA / "language" / name).read_bytes(),
+                                     headers={"Content-Type": kind}))
+    settings = load_settings(tmp_path, [
+        {"id": "kargah", "name": "kargah e.V.", "url": server.url("/joomla.rss"),
+         "language_param": "lang"},
+        {"id": "miso", "name": "MiSO", "url": server.url("/hreflang.atom")},
+    ], languages=PORTAL)
+    asyncio.run(fetch_once(settings, settings.sources))
+    return settings
+
+
+def test_language_versions_of_one_article_are_one_story(translated: Settings) -> None:
+    out = translated.output_dir
+    combined = etree.fromstring((out / "feed.atom").read_bytes()).findall(f"{ATOM}entry")
+    titles = [e.findtext(f"{ATOM}title") for e in combined]
+    assert len(combined) == 3  # café (de+en), hours (de), Fachtag (de+tr)
+    cafe = next(e for e in combined if "café" in (e.findtext(f"{ATOM}title") or "").lower())
+    alternates = {link.get("hreflang"): link.get("href")
+                  for link in cafe.findall(f"{ATOM}link[@rel='alternate']")}
+    assert set(alternates) == {"de", "en"}
+    assert alternates["en"].endswith("lang=en") and alternates["de"].endswith("lang=de")
+    fachtag = next(e for e in combined if e.findtext(f"{ATOM}title") in (
+        "Fachtag Migration und Gesundheit", "Göç ve Sağlık Uzmanlık Günü"))
+    assert {link.get("hreflang") for link in
+            fachtag.findall(f"{ATOM}link[@rel='alternate']")} == {"de", "tr"}
+    assert "Women's café opens again in May" not in titles or "Frauencafé" not in titles
+
+
+def test_each_language_feed_shows_its_own_version(translated: Settings) -> None:
+    out = translated.output_dir
+
+    def titles(code: str) -> list[str]:
+        feed = etree.fromstring((out / "lang" / f"{code}.atom").read_bytes())
+        return [e.findtext(f"{ATOM}title") or "" for e in feed.findall(f"{ATOM}entry")]
+
+    assert "Women's café opens again in May" in titles("en")
+    assert "Frauencafé startet wieder im Mai" in titles("de")
+    assert "Göç ve Sağlık Uzmanlık Günü" in titles("tr")
+    assert "Fachtag Migration und Gesundheit" in titles("de")
+    english = etree.fromstring((out / "lang" / "en.atom").read_bytes()).find(f"{ATOM}entry")
+    german = english.find(f"{ATOM}link[@hreflang='de']")
+    assert german is not None and german.get("href").endswith("lang=de")
+
+
+def test_the_link_parameter_declares_the_language(translated: Settings) -> None:
+    found = languages_of(translated)
+    assert found["42-en"][:2] == ("en", "entry")
+    assert found["42-de"][:2] == ("de", "entry")
+
+
+def test_mapped_parameter_values(server: FixtureServer, tmp_path: Path) -> None:
+    body = (DATA / "language" / "joomla.rss").read_text(encoding="utf-8")
+    body = body.replace("lang=de", "clang=1").replace("lang=en", "clang=2")
+    server.add("/redaxo", Route(body=body.encode(), headers={"Content-Type": "application/rss+xml"}))
+    path_settings = load_settings(tmp_path, [
+        {"id": "redaxo", "name": "REDAXO", "url": server.url("/redaxo"),
+         "language_param": "clang"}], languages=PORTAL)
+    text = path_settings.config_path.read_text()
+    path_settings.config_path.write_text(text + 'language_values = { 1 = "de", 2 = "en" }\n')
+    from aggregator import config
+
+    settings = config.load(path_settings.config_path, environ={})
+    asyncio.run(fetch_once(settings, settings.sources))
+    found = languages_of(settings)
+    assert found["42-en"][:2] == ("en", "entry") and found["42-de"][:2] == ("de", "entry")
+    store = Store.open(settings.database)
+    try:
+        stories = {row["guid"]: row["story_id"] for row in store.rows("SELECT * FROM entries")}
+    finally:
+        store.close()
+    assert stories["42-en"] == stories["42-de"] != stories["43-de"]
