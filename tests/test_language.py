@@ -194,7 +194,8 @@ def test_the_link_parameter_declares_the_language(translated: Settings) -> None:
 def test_mapped_parameter_values(server: FixtureServer, tmp_path: Path) -> None:
     body = (DATA / "language" / "joomla.rss").read_text(encoding="utf-8")
     body = body.replace("lang=de", "clang=1").replace("lang=en", "clang=2")
-    server.add("/redaxo", Route(body=body.encode(), headers={"Content-Type": "application/rss+xml"}))
+    server.add("/redaxo", Route(body=body.encode(),
+                                headers={"Content-Type": "application/rss+xml"}))
     path_settings = load_settings(tmp_path, [
         {"id": "redaxo", "name": "REDAXO", "url": server.url("/redaxo"),
          "language_param": "clang"}], languages=PORTAL)
