@@ -18,14 +18,17 @@ Text model
 Title and text are normalised (markup remnants and HTML entities removed,
 NFKC, casefold, all Unicode decimal digits mapped to ASCII, Arabic diacritics
 and tatweel removed, Arabic/Persian letter variants folded, zero-width
-characters removed, "read more" phrases dropped), split into words (each
-character of a script written without spaces counts as a word) and turned
-into a set of word shingles of ``SHINGLE_WORDS`` consecutive words; title and
-text are shingled separately, so an edited title only touches its own
+characters and apostrophes removed, "read more" phrases dropped), split into
+sentences and words (each character of a script written without spaces
+counts as a word) and turned into a set of word shingles of ``SHINGLE_WORDS``
+consecutive words within a sentence: title and text are shingled separately
+and sentences too, so an edited title or reordered sentences only touch few
 shingles.  Numbers are kept (leading zeros dropped), so dates change shingles.
 The set is summarised by a MinHash of ``NUM_PERM`` permutations (datasketch,
-scheme ``affine32``, fixed seed); the estimated Jaccard similarity of two
-signatures is the fraction of equal positions.
+scheme ``affine32`` pinned, fixed seed); the estimated Jaccard similarity of
+two signatures is the fraction of equal positions.  ``same_story`` uses the
+estimate only to skip clearly different pairs and then compares the exact
+shingle sets, dates and numbers, and the word sequences of the two texts.
 
 The thresholds below were chosen from ``bench/dedup`` (see its RESULTS.md):
 a synthetic, labelled multilingual corpus of republications, edited copies
@@ -87,10 +90,14 @@ SHINGLE_WORDS: Final = 3
 _SEED: Final = 20240311
 _SCHEME: Final = "affine32"
 
-#: Decision thresholds (see bench/dedup/RESULTS.md for how they were chosen).
-#: Texts with at least SHORT_SHINGLES shingles on both sides merge at this
-#: estimated Jaccard similarity ...
+#: Decision thresholds (see bench/dedup/RESULTS.md for how they were chosen),
+#: applied to the exact shingle sets of the pair.  Texts with at least
+#: SHORT_SHINGLES shingles on both sides merge at this Jaccard similarity ...
 TEXT_THRESHOLD: Final = 0.7
+#: With unrelated titles (less than half of the shorter title's words in the
+#: other) the texts must be this similar: a roundup "events this week" made
+#: mostly of one announcement is not that announcement.
+UNRELATED_TITLES_THRESHOLD: Final = 0.85
 #: ... or when the smaller text is almost contained in the larger one
 #: (shortened teaser), the Jaccard similarity is not too low and the titles
 #: are related (half of the shorter title's words in the other): a roundup
@@ -114,9 +121,9 @@ LINK_MIN_CONTAINMENT: Final = 0.5
 #: stories sharing a boilerplate footer differ on both sides.
 TWO_SIDED_UNIQUE: Final = 4
 #: Pairs whose MinHash estimate is below this skip the exact comparison: any
-#: text merge needs an exact Jaccard >= CONTAINMENT_MIN_JACCARD (0.3), and an
-#: estimate from 128 permutations falls 0.15 below that with p < 1e-3.
-PREFILTER_SIMILARITY: Final = 0.15
+#: text merge needs an exact Jaccard >= CONTAINMENT_MIN_JACCARD (0.2), and an
+#: estimate from 128 permutations falls below 0.08 then with p < 5e-4.
+PREFILTER_SIMILARITY: Final = 0.08
 #: Texts that speak of a weekday or "today"/"tomorrow" without an explicit date
 #: are only merged when published this close together (weekly events).
 RELATIVE_WINDOW: Final = timedelta(days=3)
@@ -1036,7 +1043,9 @@ def same_story(
         if sim < SHORT_THRESHOLD:
             return MergeDecision(False, f"short text similarity {sim:.2f}", sim)
         verdict, score = f"short text nearly identical ({sim:.2f})", sim
-    elif sim >= TEXT_THRESHOLD:
+    elif sim >= TEXT_THRESHOLD and (
+        sim >= UNRELATED_TITLES_THRESHOLD or _titles_related(a.title, b.title)
+    ):
         verdict, score = f"text similarity {sim:.2f}", sim
     elif (
         contained >= CONTAINMENT_THRESHOLD

@@ -260,14 +260,19 @@ def sweep(items: list[dict[str, Any]], out: Callable[[str], None]) -> None:
     out("")
     out("decision thresholds (one varied at a time):")
     grid: list[tuple[str, list[Any]]] = [
-        ("TEXT_THRESHOLD", [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]),
+        ("TEXT_THRESHOLD", [0.5, 0.6, 0.7, 0.8, 0.9]),
+        ("UNRELATED_TITLES_THRESHOLD", [0.7, 0.8, 0.85, 0.9, 1.01]),
         ("CONTAINMENT_THRESHOLD", [0.7, 0.8, 0.9, 1.01]),
-        ("CONTAINMENT_MIN_JACCARD", [0.1, 0.2, 0.3, 0.4]),
+        ("CONTAINMENT_MIN_JACCARD", [0.15, 0.2, 0.3, 0.4]),
         ("SHORT_SHINGLES", [6, 8, 12, 16, 24]),
         ("SHORT_THRESHOLD", [0.7, 0.8, 0.9, 1.0]),
         ("MIN_SHINGLES", [1, 2, 3, 4, 6]),
         ("LINK_MIN_CONTAINMENT", [0.0, 0.3, 0.5, 0.7]),
-        ("TWO_SIDED_UNIQUE", [4, 6, 8, 12, 16, 10000]),
+        ("TWO_SIDED_UNIQUE", [3, 4, 6, 8, 12, 10000]),
+        (
+            "RELATIVE_WINDOW",
+            [timedelta(days=1), timedelta(days=3), timedelta(days=6), timedelta(days=30)],
+        ),
     ]
     for name, values in grid:
         cells = []
@@ -456,7 +461,7 @@ def main() -> None:
     out(
         f"parameters: NUM_PERM={S.NUM_PERM} BANDS={S.BANDS} ROWS={S.ROWS} "
         f"SHINGLE_WORDS={S.SHINGLE_WORDS} "
-        f"TEXT_THRESHOLD={S.TEXT_THRESHOLD} "
+        f"TEXT_THRESHOLD={S.TEXT_THRESHOLD}/{S.UNRELATED_TITLES_THRESHOLD} "
         f"CONTAINMENT={S.CONTAINMENT_THRESHOLD}/{S.CONTAINMENT_MIN_JACCARD} "
         f"SHORT={S.SHORT_SHINGLES}@{S.SHORT_THRESHOLD} MIN_SHINGLES={S.MIN_SHINGLES} "
         f"LINK_MIN_CONTAINMENT={S.LINK_MIN_CONTAINMENT} TWO_SIDED_UNIQUE={S.TWO_SIDED_UNIQUE} "
