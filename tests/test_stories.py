@@ -206,3 +206,25 @@ def test_template_events_with_different_dates_stay_apart(server: FixtureServer,
                                         {"id": "b", "name": "B", "url": b}])
     fetch(settings)
     assert len(entries(settings.output_dir / "feed.atom")) == 2
+
+
+def test_stories_command_shows_copies_and_reasons(partners: Settings, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    fetch(partners)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGGREGATOR_")}
+    run = subprocess.run([sys.executable, "-m", "aggregator", "stories"], cwd=tmp_path,
+                         env={**env, "COLUMNS": "250"}, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("story urn:uuid:") == 1
+    for name in ("Landeshauptstadt Hannover", "MiSO-Netzwerk Hannover", "kargah e.V."):
+        assert name in run.stdout
+    assert "first copy" in run.stdout
+    assert "Neue Alphabetisierungskurse" not in run.stdout  # told by one partner only
+    everything = subprocess.run([sys.executable, "-m", "aggregator", "stories", "--all"],
+                                cwd=tmp_path, env={**env, "COLUMNS": "250"},
+                                capture_output=True, text=True, timeout=60)
+    assert "Neue Alphabetisierungskurse" in everything.stdout
