@@ -4,7 +4,6 @@
 * :func:`publish_once`: render outputs from the database (``aggregator publish``)
 * :func:`serve_only`: the HTTP server alone (``aggregator serve``)
 * :func:`run_service`: scheduler + server until SIGTERM/SIGINT (``aggregator run``)
-* :func:`check_url`: try a URL as a source and explain (``aggregator check URL``)
 """
 
 from __future__ import annotations
@@ -13,17 +12,17 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from . import web
-from .errors import AggregatorError, SourceError
-from .fetch import Fetcher, user_agent
+from .errors import AggregatorError
+from .fetch import Fetcher
 from .metrics import Metrics
-from .models import FetchRequest, Settings, SourceConfig, UpdateResult
+from .models import Settings, SourceConfig, UpdateResult
 from .publish import PublishReport, publish_all
 from .schedule import Worker
 from .store import Store
-from .update import Pipeline, parse_and_normalize
+from .update import Pipeline
 
 log = logging.getLogger("aggregator.service")
 
@@ -139,49 +138,3 @@ async def announce(fetcher: Fetcher, settings: Settings, report: PublishReport) 
             "websub: pinged %s for %d feeds, %d refused", settings.websub_hub, len(topics),
             len(refused), extra={"event": "websub", "refused": refused or None})
 
-
-async def check_url(settings: Settings, url: str) -> tuple[str, bool]:
-    """Fetch ``url`` and parse it as a feed; a plain-words report, and whether it works."""
-    lines = [f"checking {url}"]
-    async with Fetcher(settings.limits, user_agent(settings.contact)) as fetcher:
-        try:
-            fetched = await fetcher.fetch(FetchRequest(url))
-        except SourceError as error:
-            return "\n".join([*lines, f"  not usable: {error}"]), False
-    if fetched.permanent_redirect:
-        lines.append(f"  moved permanently to {fetched.permanent_redirect}: "
-                     "use that URL in feeds.toml")
-    elif fetched.url != url:
-        lines.append(f"  redirected to {fetched.url}")
-    lines.append(f"  HTTP {fetched.status}, {len(fetched.body or b''):,} bytes, "
-                 f"Content-Type {fetched.content_type or 'not given'}")
-    source = SourceConfig(id="check", name="check", url=url)
-    try:
-        parsed, entries = parse_and_normalize(fetched.body or b"", fetched.url,
-                                              fetched.content_type, source, datetime.now(UTC))
-    except SourceError as error:
-        return "\n".join([*lines, f"  not usable: {error}"]), False
-    lines.append(f"  a feed ({parsed.format}) titled {parsed.title!r} with {len(entries)} "
-                 "entries")
-    if parsed.warning:
-        lines.append(f"  warning: {parsed.warning}")
-    undated = sum(1 for entry in entries if entry.published is None)
-    if undated:
-        lines.append(f"  {undated} entries have no usable date (the first-seen time is used)")
-    if not any(raw.id for raw in parsed.entries):
-        lines.append("  the entries have no ids: links or content identify them instead")
-    for entry in entries[:10]:
-        when = entry.published.date().isoformat() if entry.published else "no date"
-        lines.append(f"  - [{when}] [{entry.language or '?'}] {entry.title}")
-    lines += ["", "ready to paste into feeds.toml:", "", "[[source]]",
-              'id = "CHANGE-ME"', f"name = {_toml(parsed.title or 'CHANGE ME')}",
-              f"url = {_toml(fetched.permanent_redirect or url)}"]
-    if parsed.link:
-        lines.append(f"homepage = {_toml(parsed.link)}")
-    if parsed.language:
-        lines.append(f"language = {_toml(parsed.language.split('-')[0].lower())}")
-    return "\n".join(lines), True
-
-
-def _toml(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
