@@ -51,6 +51,9 @@ AGGREGATOR_KEYS = {
     "concurrency": "fetches in flight at once (whole number 1-256)",
     "per_host": "fetches in flight per host (whole number 1-16)",
     "websub_hub": "the http(s) URL of a WebSub hub to ping when feeds change",
+    "parse_workers": "processes that parse documents (whole number 0-16; 0: no separate "
+                     "process and no time budget)",
+    "parse_timeout": "the longest one document may take to parse, such as '30s'",
     "keep_apart": "a list of entry ids (urn:uuid:...) that must never be merged with "
                   "another partner's story",
 }
@@ -267,6 +270,8 @@ class _Reader:
                 table.get("description"), str) else None,
             websub_hub=hub,
             keep_apart=self.keep_apart(table.get("keep_apart", [])),
+            parse_workers=whole("parse_workers", 2, 0, 16),
+            parse_timeout=duration("parse_timeout", "30s").total_seconds(),
         )
 
     def keep_apart(self, value: Any) -> tuple[str, ...]:

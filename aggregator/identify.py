@@ -133,6 +133,11 @@ def _model() -> Any:
     return ident
 
 
+def load() -> None:
+    """Load the model now (worker processes share one loaded copy, see pool.py)."""
+    _model()
+
+
 def _clean(text: str) -> str:
     """Drop URLs, e-mail addresses, digits and tokens that have no letter."""
     text = _DIGITS_RE.sub(" ", _URL_RE.sub(" ", text))

@@ -92,6 +92,8 @@ class Settings:
     description: str | None = None
     websub_hub: str | None = None
     keep_apart: tuple[str, ...] = ()  # entry ids that never join another partner's story
+    parse_workers: int = 2  # processes that parse; 0: parse in this process, no time budget
+    parse_timeout: float = 30.0  # seconds one document may take to parse
 
     def source(self, source_id: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.id == source_id), None)

@@ -40,6 +40,7 @@ from .models import (
 )
 from .normalize import clean_feed, normalize_feed
 from .parse import parse_feed
+from .pool import WorkerPool
 from .scrape import parse_page, read_page
 from .store import Store
 
@@ -142,11 +143,15 @@ class Pipeline:
     a CPU pool. Use ``async with Pipeline(settings) as pipeline``."""
 
     def __init__(self, settings: Settings, *, fetcher: Fetcher | None = None,
-                 cpu: Executor | None = None, clock: Callable[[], datetime] = utcnow,
+                 cpu: Executor | WorkerPool | None = None,
+                 clock: Callable[[], datetime] = utcnow,
                  rng: random.Random | None = None) -> None:
         self.settings = settings
         self.fetcher = fetcher or Fetcher(settings.limits, user_agent(settings.contact))
-        self._cpu = cpu
+        # parsing runs in worker processes with a time budget, unless told otherwise
+        self._own_pool = cpu is None and settings.parse_workers > 0
+        self._cpu = WorkerPool(settings.parse_workers, settings.parse_timeout) \
+            if self._own_pool else cpu
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aggregator-db")
         self.clock = clock
         self.rng = rng or random.Random()
@@ -164,6 +169,8 @@ class Pipeline:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        if self._own_pool and isinstance(self._cpu, WorkerPool):
+            self._cpu.close()
         await self.fetcher.aclose()
         if self._store is not None:
             await self.db(Store.close)
@@ -176,6 +183,10 @@ class Pipeline:
         return await asyncio.get_running_loop().run_in_executor(self._db, method, store, *args)
 
     async def cpu(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a CPU-bound step: in the worker pool (with its time budget), or in the
+        given executor."""
+        if isinstance(self._cpu, WorkerPool):
+            return await self._cpu.run(function, *args)
         return await asyncio.get_running_loop().run_in_executor(self._cpu, function, *args)
 
     async def update(self, source: SourceConfig) -> UpdateResult:

@@ -1,0 +1,143 @@
+"""Worker processes for the CPU-bound middle of the spine, each call with a time
+budget. This module owns multiprocessing.
+
+Parsing strangers' documents can take pathological time (feedparser has known slow
+paths, for example on crafted author strings). A thread cannot be stopped, so the
+parse runs in a worker process; a call that overruns its budget has its worker
+killed and replaced, and the caller gets a :class:`~aggregator.errors.ParseError`
+with a plain message. The other calls in flight are not disturbed. Workers also let
+the two cores parse at once.
+
+Workers start from a fork server (a clean, single-threaded process), never by
+forking the event-loop process with its threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, TypeVar
+
+from .errors import ParseError
+
+T = TypeVar("T")
+
+
+def _serve(connection: Connection) -> None:
+    """A worker's loop: run calls until the pipe closes."""
+    while True:
+        try:
+            function, args = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            outcome: tuple[str, Any] = ("ok", function(*args))
+        except Exception as error:  # sent back to the caller, who raises it
+            outcome = ("error", error)
+        try:
+            connection.send(outcome)
+        except Exception as error:  # an answer that cannot be pickled: say so instead
+            connection.send(("error", ParseError(f"the worker's answer could not be sent "
+                                                 f"back: {error!r}", code="parse_crash")))
+
+
+def _ready() -> bool:
+    return True
+
+
+class _Worker:
+    def __init__(self, context: Any) -> None:
+        self.connection, child = context.Pipe()
+        self.process: BaseProcess = context.Process(target=_serve, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+
+    def call(self, function: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:
+        self.connection.send((function, args))
+        result: tuple[str, Any] = self.connection.recv()
+        return result
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.connection.close()
+
+
+class WorkerPool:
+    """At most ``workers`` calls at once, each in its own process, each within
+    ``budget`` seconds. Use ``async with`` or call :meth:`close`."""
+
+    def __init__(self, workers: int | None = None, budget: float = 30.0) -> None:
+        self.size = max(1, workers or os.cpu_count() or 1)
+        self.budget = budget
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["aggregator.preload"])
+        self._idle: list[_Worker] = []
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._slots = asyncio.Semaphore(self.size)
+        self._waiters = ThreadPoolExecutor(max_workers=self.size,
+                                           thread_name_prefix="aggregator-pool")
+
+    async def __aenter__(self) -> WorkerPool:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        async with self._slots:
+            loop = asyncio.get_running_loop()
+            # starting a worker (the first one starts the fork server) is not the call's
+            # time: the budget only counts once the worker is there
+            worker = await loop.run_in_executor(self._waiters, self._take)
+            waiting = loop.run_in_executor(self._waiters, worker.call, function, args)
+            try:
+                status, value = await asyncio.wait_for(waiting, self.budget)
+            except TimeoutError:
+                self._discard(worker)
+                raise ParseError(
+                    f"reading the document took longer than {self.budget:g} s and was "
+                    "stopped; it may be pathological or far too large", code="parse_timeout"
+                ) from None
+            except (EOFError, OSError) as error:  # the worker died (out of memory?)
+                self._discard(worker)
+                raise ParseError(f"the worker reading the document died ({error!r})",
+                                 code="parse_crash") from error
+            except BaseException:
+                self._discard(worker)  # cancelled mid-call: its answer would be stale
+                raise
+            with self._lock:
+                self._idle.append(worker)
+        if status == "error":
+            raise value
+        result: T = value
+        return result
+
+    def _take(self) -> _Worker:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        worker = _Worker(self._context)
+        worker.call(_ready, ())  # wait until it runs
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _discard(self, worker: _Worker) -> None:
+        with self._lock:
+            self._all.discard(worker)
+        worker.kill()
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._all, self._idle = list(self._all), set(), []
+        for worker in workers:
+            worker.kill()
+        self._waiters.shutdown(wait=False, cancel_futures=True)

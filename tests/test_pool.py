@@ -1,0 +1,102 @@
+"""Parsing in worker processes with a time budget: a pathological document costs its
+own source an error and nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from aggregator.errors import NotAFeedError, ParseError
+from aggregator.pool import WorkerPool
+from aggregator.service import fetch_once
+
+from conftest import feed_route, load_settings
+from httpfixture import FixtureServer, Route
+
+
+def spin(seconds: float) -> str:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+    return "done"
+
+
+def die() -> None:
+    os._exit(3)
+
+
+def refuse() -> None:
+    raise NotAFeedError("not a feed at all")
+
+
+def pid() -> int:
+    return os.getpid()
+
+
+def test_a_call_over_budget_is_stopped_and_the_others_finish() -> None:
+    async def go() -> tuple[list[object], float]:
+        async with WorkerPool(workers=2, budget=5.0) as pool:
+            started = time.monotonic()
+            results = await asyncio.gather(pool.run(spin, 60), pool.run(spin, 0.2),
+                                           return_exceptions=True)
+            return results, time.monotonic() - started
+
+    (slow, quick), took = asyncio.run(go())
+    assert isinstance(slow, ParseError) and slow.code == "parse_timeout"
+    assert "longer than 5 s" in str(slow)
+    assert quick == "done"
+    assert took < 30  # stopped at the budget, not after the minute it asked for
+
+
+def test_the_pool_recovers_after_a_worker_is_killed_or_dies() -> None:
+    async def go() -> tuple[object, object, str, set[int]]:
+        async with WorkerPool(workers=1, budget=3.0) as pool:
+            first = await pool.run(pid)
+            timed_out = await asyncio.gather(pool.run(spin, 30), return_exceptions=True)
+            crashed = await asyncio.gather(pool.run(die), return_exceptions=True)
+            after = await pool.run(spin, 0.01)
+            return timed_out[0], crashed[0], after, {first, await pool.run(pid)}
+
+    timed_out, crashed, after, pids = asyncio.run(go())
+    assert isinstance(timed_out, ParseError) and timed_out.code == "parse_timeout"
+    assert isinstance(crashed, ParseError) and crashed.code == "parse_crash"
+    assert after == "done"
+    assert len(pids) == 2  # a fresh worker replaced the killed one
+
+
+def test_errors_keep_their_type() -> None:
+    async def go() -> None:
+        async with WorkerPool(workers=1) as pool:
+            await pool.run(refuse)
+
+    with pytest.raises(NotAFeedError, match="not a feed at all"):
+        asyncio.run(go())
+
+
+def huge_rss(items: int) -> bytes:
+    entries = "".join(
+        f"<item><guid>{n}</guid><title>Meldung {n}</title><link>https://x.example/{n}</link>"
+        f"<description>&lt;p&gt;{'Text der Meldung. ' * 20}&lt;/p&gt;</description></item>"
+        for n in range(items))
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+            f"<link>https://x.example/</link><description>d</description>{entries}"
+            f"</channel></rss>").encode()
+
+
+def test_a_document_over_budget_fails_its_source_only(server: FixtureServer,
+                                                      tmp_path: Path) -> None:
+    server.add("/huge", Route(body=huge_rss(20_000),
+                              headers={"Content-Type": "application/rss+xml"}))
+    settings = load_settings(tmp_path, [
+        {"id": "huge", "name": "Huge", "url": server.url("/huge")},
+        {"id": "good", "name": "Good", "url": server.add("/good", feed_route("uk-rss2.xml"))},
+    ], parse_timeout="2s", max_body_size="50MiB")
+    results, _ = asyncio.run(fetch_once(settings, settings.sources))
+    by_id = {result.source_id: result for result in results}
+    assert by_id["huge"].error_code == "parse_timeout"
+    assert "took longer than 2 s" in str(by_id["huge"].error)
+    assert by_id["good"].error is None and by_id["good"].counts.new == 2
