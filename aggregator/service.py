@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from . import web
-from .errors import AggregatorError
+from .errors import AggregatorError, PublishError, StoreError
 from .fetch import Fetcher
 from .metrics import Metrics
 from .models import Settings, SourceConfig, UpdateResult
@@ -84,7 +84,7 @@ async def _serve(settings: Settings, *, worker: bool) -> None:
         app = web.create_app(settings, metrics,
                              scheduler_running=(lambda: scheduler.running) if scheduler else None)
         server = web.server(settings, app)
-        serving = asyncio.create_task(server.serve())
+        serving = asyncio.create_task(_run_server(server, settings))
         log.info("serving %s on http://%s:%d/ (combined feed: %sfeed.atom)",
                  settings.output_dir, settings.host, settings.port, settings.base_url,
                  extra={"event": "start", "worker": worker})
@@ -94,13 +94,19 @@ async def _serve(settings: Settings, *, worker: bool) -> None:
         if scheduler is not None:
             await scheduler.stop(STOP_GRACE)
         server.should_exit = True
-        try:
-            await serving
-        except SystemExit as exit_:  # uvicorn exits this way when it cannot bind
-            raise AggregatorError(
-                f"the HTTP server could not start on {settings.host}:{settings.port} "
-                "(is the port in use? set AGGREGATOR_PORT)") from exit_
+        await serving
         stopped.cancel()
+
+
+async def _run_server(server: web.Server, settings: Settings) -> None:
+    try:
+        await server.serve()
+    except SystemExit as exit_:
+        # uvicorn exits this way when it cannot bind; caught here, inside the task,
+        # because a SystemExit escaping a task tears the event loop down with a traceback
+        raise AggregatorError(
+            f"the HTTP server could not start on {settings.host}:{settings.port} "
+            "(is the port in use? set AGGREGATOR_PORT)") from exit_
 
 
 def _worker(pipeline: Pipeline, metrics: Metrics) -> Worker:
@@ -114,7 +120,12 @@ def _worker(pipeline: Pipeline, metrics: Metrics) -> Worker:
     pings: set[asyncio.Task[None]] = set()
 
     async def publish() -> None:
-        report = await pipeline.db(publish_all, settings)
+        try:
+            report = await pipeline.db(publish_all, settings)
+        except (PublishError, StoreError) as error:
+            # the last complete outputs stay in place and keep being served
+            log.error("publish failed: %s", error, extra={"event": "publish_error"})
+            raise
         metrics.observe_publish(report.duration, len(report.written))
         # pinging the hub (with its retries) must not hold up the worker
         task = asyncio.create_task(announce(pipeline.fetcher, settings, report))

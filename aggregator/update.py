@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from . import decide, dedupe, discover
 from .calendar import parse_calendar
-from .errors import NoFeedLinkError, NotAFeedError, SourceError
+from .errors import NoFeedLinkError, NotAFeedError, SourceError, StoreError
 from .fetch import Fetcher, user_agent
 from .models import (
     Entry,
@@ -241,11 +241,24 @@ async def update_source(pipeline: Pipeline, source: SourceConfig) -> UpdateResul
             warning=parsed.warning if parsed else None, status=fetched.status,
             bytes=len(fetched.body or b""), duration=time.monotonic() - started,
             next_fetch=new_state.next_fetch)
+    except StoreError as error:
+        # the database cannot be written (disk full, read-only): nothing was half
+        # applied; say so and try again at the next interval
+        log.error("source %s: %s", source.id, error,
+                  extra={"event": "store_error", "source": source.id})
+        result = UpdateResult(
+            source_id=source.id, url=url, outcome="error", error=str(error),
+            error_code="store", duration=time.monotonic() - started,
+            next_fetch=pipeline.clock() + interval)
     except SourceError as error:
         now = pipeline.clock()
         new_state = decide.after_failure(state, error, now=now, interval=interval,
                                          spread=pipeline.rng.random())
-        await pipeline.db(Store.save, new_state, None, now)
+        try:
+            await pipeline.db(Store.save, new_state, None, now)
+        except StoreError as store_error:
+            log.error("source %s: %s", source.id, store_error,
+                      extra={"event": "store_error", "source": source.id})
         result = UpdateResult(
             source_id=source.id, url=url, outcome="retired" if new_state.retired else "error",
             error=str(error), error_code=error.code,
