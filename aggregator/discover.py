@@ -31,8 +31,8 @@ FEED_TYPES = {
     "application/x.atom+xml": "atom",
     "application/x-atom+xml": "atom",
     "application/feed+json": "json",
-    "application/json": "json",
 }
+# not "application/json": WordPress links its REST API and oEmbed with that type
 _COMMENTS = re.compile(r"comment|kommentar|yorum|تعليق|نظر|коммент|коментар|komentarz",
                        re.IGNORECASE)
 _PAGE_START = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title")
