@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from .models import Entry, Settings, StoryCandidate, StoryChoice, StoryPolicy
-from .sanitize import plain_text
+from .sanitize import text_of
 from .similarity import Fingerprint, StoryFacts, band_keys, fingerprint, same_story
 from .urls import canonical_url
 
@@ -25,7 +25,7 @@ MAX_TEXT = 4000
 
 
 def prepare(entry: Entry) -> Entry:
-    text = plain_text(entry.content_html or entry.summary_html)[:MAX_TEXT]
+    text = text_of(entry.content_html or entry.summary_html)[:MAX_TEXT]
     print_ = fingerprint(entry.title, text)
     return replace(entry, canonical_link=canonical_url(entry.link) if entry.link else None,
                    story_text=text, fingerprint=print_.to_bytes(), bands=tuple(band_keys(print_)))

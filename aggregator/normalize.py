@@ -18,7 +18,7 @@ from .identify import identify
 from .l10n import format_span
 from .language import primary_code
 from .models import Entry, Event, ParsedEntry, ParsedFeed, SourceConfig
-from .sanitize import clean_html, escape_text, plain_text
+from .sanitize import clean_html, escape_text, plain_text, text_of
 from .urls import canonical_url, query_value, without_query
 
 #: truncation limits, so one absurd field cannot bloat the database or a feed
@@ -91,14 +91,14 @@ def _draft(raw: ParsedEntry, source: SourceConfig, feed_base: str, feed_language
         content = ""
     title = plain_text(raw.title or "", is_html=raw.title_is_html)[:MAX_TITLE]
     if not title:
-        text = plain_text(summary or content)
+        text = text_of(summary or content)
         title = (text[:100].rstrip() + "…" if len(text) > 100 else text) or UNTITLED
     author = plain_text(raw.author)[:MAX_AUTHOR] or None if raw.author else None
     categories = tuple(dict.fromkeys(
         text for category in raw.categories[:MAX_CATEGORIES]
         if (text := plain_text(category)[:MAX_CATEGORY])))
     language, origin, confidence = _language(
-        raw, feed_language, source, f"{title}\n{plain_text(summary or content)}", languages,
+        raw, feed_language, source, f"{title}\n{text_of(summary or content)}", languages,
         link)
     if raw.event is not None:  # when and where first, in the reader's language
         line = event_line(raw.event, language)

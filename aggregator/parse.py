@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import io
 import json
+import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -24,6 +25,25 @@ from .models import ParsedEntry, ParsedFeed
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
+#: entries read from one document; a feed lists its newest first, the rest is history
+#: that a partner's feed should not carry (and that would take minutes to parse)
+MAX_ITEMS = 1000
+_ITEM_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>")
+
+#: categories kept per entry while parsing (normalising keeps fewer still)
+MAX_TAGS = 100
+_add_tag = feedparser.mixin._FeedParserMixin._add_tag
+
+
+def _add_tag_capped(self: Any, term: Any, scheme: Any, label: Any) -> None:
+    """feedparser checks each new category against all earlier ones (quadratic: an
+    entry with 50,000 categories took over two minutes); beyond MAX_TAGS we stop."""
+    if len(self._get_context().get("tags", ())) < MAX_TAGS:
+        _add_tag(self, term, scheme, label)
+
+
+feedparser.mixin._FeedParserMixin._add_tag = _add_tag_capped
+
 
 def parse_feed(body: bytes, content_type: str | None = None) -> ParsedFeed:
     """Parse a feed document; raise :class:`NotAFeedError` when it yields nothing usable."""
@@ -33,6 +53,7 @@ def parse_feed(body: bytes, content_type: str | None = None) -> ParsedFeed:
     # the channel's own link (the partner's site), as readers expect; feedparser would
     # resolve them against the URL we fetched. xml:base, where given, still applies.
     headers = {"content-type": content_type} if content_type else {}
+    body, dropped = keep_first_items(body, MAX_ITEMS)
     try:
         result = feedparser.parse(io.BytesIO(body), response_headers=headers,
                                   sanitize_html=False, resolve_relative_uris=False)
@@ -52,7 +73,10 @@ def parse_feed(body: bytes, content_type: str | None = None) -> ParsedFeed:
         updated=_date(_plain(feed, "updated_parsed") or _plain(feed, "published_parsed")),
         language=feed.get("language") or _detail_language(feed, "title", "subtitle"),
         entries=entries,
-        warning=f"the feed is malformed but usable: {problem}" if problem else None,
+        warning="; ".join(filter(None, [
+            f"the feed is malformed but usable: {problem}" if problem else None,
+            f"the feed holds {MAX_ITEMS + dropped:,} entries; only the first {MAX_ITEMS:,} "
+            "were read" if dropped else None])) or None,
         ttl_minutes=_whole(feed.get("ttl")),
     )
 
@@ -88,6 +112,24 @@ def _entry(raw: Mapping[str, Any]) -> ParsedEntry:
             (str(link["hreflang"]), str(link["href"])) for link in raw.get("links") or ()
             if link.get("rel") == "alternate" and link.get("hreflang") and link.get("href")),
     )
+
+
+def keep_first_items(body: bytes, limit: int) -> tuple[bytes, int]:
+    """The document with only its first ``limit`` items (RSS ``item``, Atom ``entry``),
+    and how many were cut. What follows the last item (the closing tags) is kept, so
+    the shortened document is as well-formed as the original."""
+    ends = _ITEM_END.finditer(body)
+    cut = None
+    for count, match in enumerate(ends, 1):
+        if count == limit:
+            cut = match.end()
+            break
+    if cut is None:
+        return body, 0
+    rest = [match.end() for match in _ITEM_END.finditer(body, cut)]
+    if not rest:
+        return body, 0
+    return body[:cut] + body[rest[-1]:], len(rest)
 
 
 def _main_link(raw: Mapping[str, Any], language: str | None) -> str | None:

@@ -51,7 +51,7 @@ from .models import (
 )
 from .opml import render_opml
 from .pages import stories_page
-from .sanitize import plain_text
+from .sanitize import text_of
 from .syndication import render_atom, render_rss
 
 log = logging.getLogger("aggregator.publish")
@@ -246,7 +246,7 @@ def present(item: FeedItem, source: SourceConfig, state: SourceState | None) -> 
     return Story(
         uid=item.uid, title=entry.title, link=entry.link, summary_html=teaser,
         content_html=credit_line(source, item) + _wrap(body + more, entry.language),
-        summary_text=plain_text(teaser)[:TEASER_CHARACTERS * 2],
+        summary_text=text_of(teaser)[:TEASER_CHARACTERS * 2],
         author=entry.author or source.name, categories=entry.categories,
         published=item.stored.published, updated=item.stored.updated,
         language=entry.language, source=attribution(source, state, item.stored.updated),
@@ -280,7 +280,7 @@ def credit_line(source: SourceConfig, item: FeedItem) -> str:
 
 
 def _teaser(content_html: str) -> str:
-    text = plain_text(content_html)
+    text = text_of(content_html)
     if not text:
         return ""
     if len(text) > TEASER_CHARACTERS:

@@ -94,6 +94,16 @@ def escape_text(text: str) -> str:
     return html.escape(strip_controls(text), quote=False).replace("\n", "<br>")
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
+def text_of(cleaned_html: str) -> str:
+    """The text of HTML that :func:`clean_html` already made safe: a cheap pass (the
+    allowlist parse is not repeated; on pathological nesting it costs seconds)."""
+    text = html.unescape(_TAG.sub(" ", cleaned_html))
+    return balance_bidi(_SPACE.sub(" ", strip_controls(text)).strip())
+
+
 def plain_text(value: str, *, is_html: bool = True) -> str:
     """Reduce a title-like field to one line of plain text.
 
