@@ -62,7 +62,7 @@ LAUGHS = ('<!DOCTYPE rss [<!ENTITY lol "lol">'
 def test_billion_laughs_end_quickly_and_expand_nothing(server: FixtureServer, tmp_path: Path,
                                                        encoding: str) -> None:
     started = time.monotonic()
-    result, _, rows = ingest(server, tmp_path, rss(item("&lol9;"), LAUGHS, encoding),
+    _result, _, rows = ingest(server, tmp_path, rss(item("&lol9;"), LAUGHS, encoding),
                              "application/rss+xml")
     assert time.monotonic() - started < 20
     assert all(len(str(row["title"])) < 1000 for row in rows)
@@ -80,7 +80,7 @@ def test_quadratic_blowup_is_bounded(server: FixtureServer, tmp_path: Path) -> N
 
 def test_external_file_entities_are_not_read(server: FixtureServer, tmp_path: Path) -> None:
     doctype = f'<!DOCTYPE rss [<!ENTITY secret SYSTEM "file://{SECRET}">]>'
-    result, settings, rows = ingest(server, tmp_path, rss(item("T &secret;", "&secret;"),
+    _result, settings, rows = ingest(server, tmp_path, rss(item("T &secret;", "&secret;"),
                                                           doctype))
     secret = SECRET.read_text(encoding="utf-8").strip()
     assert all(secret not in str(row) for row in rows)
@@ -161,7 +161,7 @@ def test_many_entries_in_one_feed_stay_within_time_and_memory(server: FixtureSer
 ])
 def test_titles_arrive_as_plain_text(server: FixtureServer, tmp_path: Path, raw_title: str,
                                      published_title: str) -> None:
-    _, settings, rows = ingest(server, tmp_path, rss(item(raw_title.replace("\x07", "&#7;")
+    _, settings, _rows = ingest(server, tmp_path, rss(item(raw_title.replace("\x07", "&#7;")
                                                           .replace("\x1b", "&#27;"), "Text")))
     feed = etree.fromstring((settings.output_dir / "feed.atom").read_bytes())
     assert feed.find(f"{ATOM}entry").findtext(f"{ATOM}title") == published_title
