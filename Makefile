@@ -33,9 +33,12 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: the benchmarks in bench/ (they print figures; nothing is asserted)
+## (BENCH_ARGS=--quick for a short run; wrk and nginx come from Debian's packages)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/run.py
+	@command -v wrk >/dev/null && command -v nginx >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk nginx) \
+		|| echo "bench/serving.py needs wrk and nginx: apt-get install -y wrk nginx"
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

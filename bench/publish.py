@@ -1,0 +1,207 @@
+"""Publishing: the time to render every output after a change, with 30,000 and with
+10,000 entries stored, and what the outputs weigh.
+
+For each size, a portal is ingested cold from the benchmark corpus (the first feeds of
+``bench/corpus.py``'s 500 whose entries add up to the size; ``--from DIR`` reuses an
+ingested portal instead, such as ``bench/ingest.py``'s). Then, each in a fresh
+process through the public API:
+
+* **change**: one partner publishes one new entry (its feed, with one more item, is
+  served from a scratch folder) and ``aggregator.service.fetch_once(settings,
+  [that source])`` runs: the figure is the publish that follows, ``PublishReport.
+  duration`` (every output considered, the changed ones rendered and written);
+* **idle**: ``aggregator.service.publish_once(settings)`` with nothing changed.
+
+The cold ingest's own first publish (every document rendered) is reported too, with
+the number and total bytes of the files in ``output_dir``.
+
+    python bench/publish.py [--sizes 10000,30000] [--from DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus
+import feedserver
+import ingest
+import measure
+
+
+def with_new_entry(document: str, stamp: str) -> str:
+    """The feed with one more item: a copy of its first, under a new id, link and title."""
+    for start_tag, end_tag in (("<item>", "</item>"), ("<entry>", "</entry>")):
+        start = document.find(start_tag)
+        if start >= 0:
+            end = document.index(end_tag, start) + len(end_tag)
+            item = document[start:end]
+            item = re.sub(r"\?p=\d+", f"?p=new-{stamp}", item)
+            item = re.sub(r"/news/\d+", f"/news/new-{stamp}", item)
+            item = re.sub(r"<title>", f"<title>Neu {stamp}: ", item, count=1)
+            return document[:start] + item + "\n" + document[start:]
+    raise ValueError("no item in the feed")
+
+
+def child_change(workdir: Path, corpus_path: Path, source_id: str) -> dict[str, Any]:
+    import asyncio
+    import dataclasses
+
+    from aggregator import config, service
+
+    settings = config.load(workdir / "feeds.toml")
+    source = next(s for s in settings.sources if s.id == source_id)
+    info = next(i for i in corpus.load(corpus_path) if i.id == source_id)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-change-"))
+    (scratch / "feeds").mkdir()
+    original = (corpus_path / "feeds" / Path(info.path).name).read_text("utf-8")
+    (scratch / "feeds" / Path(info.path).name).write_text(
+        with_new_entry(original, str(time.time_ns())), "utf-8")
+    try:
+        with feedserver.running(scratch, 0) as port:
+            changed = dataclasses.replace(source, url=f"http://127.0.0.1:{port}{info.path}")
+            settings = dataclasses.replace(settings, sources=tuple(
+                changed if s.id == source_id else s for s in settings.sources))
+            started = time.perf_counter()
+            results, report = asyncio.run(service.fetch_once(settings, [changed]))
+            total = time.perf_counter() - started
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {"publish_s": report.duration, "fetch_once_s": total,
+            "outcome": results[0].outcome, "new": results[0].counts.new,
+            "written": len(report.written), "unchanged": len(report.unchanged)}
+
+
+def child_idle(workdir: Path) -> dict[str, Any]:
+    from aggregator import config, service
+
+    settings = config.load(workdir / "feeds.toml")
+    started = time.perf_counter()
+    report = service.publish_once(settings)
+    return {"publish_s": report.duration, "wall_in_s": time.perf_counter() - started,
+            "written": len(report.written), "unchanged": len(report.unchanged)}
+
+
+def run_child(mode: str, workdir: Path, corpus_path: Path, source_id: str = ""
+              ) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", mode, "--workdir", str(workdir),
+               "--corpus", str(corpus_path), "--source-id", source_id]
+    with tempfile.TemporaryFile() as out:
+        measured = measure.run(command, stdout=out)
+        out.seek(0)
+        text = out.read().decode()
+    if measured.returncode != 0:
+        raise SystemExit(f"publish {mode} failed: {text[-2000:]}")
+    return {"wall_s": measured.wall_s, "cpu_s": measured.cpu_s, "mem_mb": measured.peak_pss_mb,
+            **json.loads(text.strip().splitlines()[-1])}
+
+
+def outputs(folder: Path) -> dict[str, Any]:
+    files = [path for path in folder.rglob("*") if path.is_file()]
+    feed = folder / "feed.atom"
+    return {"files": len(files), "bytes": sum(path.stat().st_size for path in files),
+            "feed_atom_bytes": feed.stat().st_size if feed.exists() else 0}
+
+
+def entries_in(workdir: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(workdir / "aggregator.db") as db:
+        return int(db.execute("SELECT count(*) FROM entries").fetchone()[0])
+
+
+def portal(size: int, corpus_path: Path, scratch: Path, concurrency: int,
+           per_host: int) -> tuple[Path, dict[str, Any]]:
+    """A portal with about ``size`` entries, ingested cold; the ingest's figures."""
+    infos = corpus.load(corpus_path)
+    chosen, total = [], 0
+    for info in infos:
+        if total >= size:
+            break
+        chosen.append(info)
+        total += info.entries
+    folder = scratch / f"portal-{size}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    with feedserver.running(corpus_path, corpus.HOSTS) as port:
+        (folder / "feeds.toml").write_text(
+            ingest.feeds_toml(chosen, port, concurrency, per_host), encoding="utf-8")
+        run = ingest.run_child("ours", folder, corpus_path, port, concurrency=concurrency,
+                               per_host=per_host)
+    return folder, run
+
+
+def bench_size(folder: Path, corpus_path: Path, cold: dict[str, Any] | None
+               ) -> dict[str, Any]:
+    work = folder.parent / (folder.name + "-publish")
+    if work != folder:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(folder, work)
+    first = corpus.load(corpus_path)[0].id
+    result: dict[str, Any] = {"entries": entries_in(work), **outputs(work / "public")}
+    if cold is not None:
+        result.update(cold_publish_s=cold["publish_s"], cold_ingest_wall_s=cold["wall_s"],
+                      cold_written=cold["written"])
+    result["idle"] = run_child("idle", work, corpus_path)
+    result["change"] = [run_child("change", work, corpus_path, first) for _ in range(3)]
+    result["change_publish_s"] = sorted(r["publish_s"] for r in result["change"])[1]
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,30000")
+    parser.add_argument("--from", dest="source", type=Path,
+                        help="an ingested portal (feeds.toml, aggregator.db, public/) to use "
+                             "for the largest size")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--per-host", type=int, default=2)
+    parser.add_argument("--scratch", type=Path, default=corpus.CACHE / "publish")
+    parser.add_argument("--quick", action="store_true", help="3,000 entries only")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--child", choices=["change", "idle"])
+    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--corpus", type=Path)
+    parser.add_argument("--source-id", default="")
+    args = parser.parse_args()
+    if args.child == "change":
+        print(json.dumps(child_change(args.workdir, args.corpus, args.source_id)))
+        return
+    if args.child == "idle":
+        print(json.dumps(child_idle(args.workdir)))
+        return
+    corpus_path = corpus.corpus_dir(500, args.seed)
+    corpus.generate(corpus_path, 500, args.seed)
+    sizes = [3000] if args.quick else [int(size) for size in args.sizes.split(",")]
+    results: dict[str, Any] = {}
+    for size in sizes:
+        if args.source is not None and size == max(sizes):
+            folder, cold = args.source, None
+        else:
+            folder, cold = portal(size, corpus_path, args.scratch, args.concurrency,
+                                  args.per_host)
+        result = bench_size(folder, corpus_path, cold)
+        results[str(size)] = result
+        print(f"{result['entries']} entries: publish after a change "
+              f"{result['change_publish_s']:.2f} s (median of 3), idle publish "
+              f"{result['idle']['publish_s']:.2f} s; outputs {result['files']} files, "
+              f"{result['bytes'] / 1e6:.1f} MB (feed.atom {result['feed_atom_bytes'] / 1e3:.0f} kB)"
+              + (f"; first publish after the cold ingest {result['cold_publish_s']:.2f} s"
+                 if "cold_publish_s" in result else ""), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
