@@ -222,3 +222,23 @@ def test_the_sources_language_picks_among_language_feeds(server: FixtureServer,
     (result,), _ = fetch(settings)
     assert result.error is None
     assert result.url == server.url("/index.php?rex_rss=news&clang=2")
+
+
+def test_the_status_page_shows_the_discovered_feed_and_unreadable_dates() -> None:
+    from datetime import UTC, datetime
+
+    from aggregator.models import SourceConfig, SourceKind
+    from aggregator.pages import sources_page
+
+    now = datetime(2026, 3, 20, tzinfo=UTC)
+    sources = [SourceConfig(id="faust", name="Faust", url="https://faust.example/"),
+               SourceConfig(id="miso", name="MiSO", url="https://miso.example/news/",
+                            kind=SourceKind.HTML)]
+    states = {
+        "faust": discover.after_fetch(SourceState(id="faust", last_success=now),
+                                      "https://faust.example/", "https://faust.example/feed/"),
+        "miso": SourceState(id="miso", last_success=now, unparsed_dates=2),
+    }
+    page = sources_page("Portal", "https://portal.example/", sources, states, now)
+    assert "feed found on the page: https://faust.example/feed/" in page
+    assert "2 dates on the page could not be read" in page
