@@ -211,3 +211,27 @@ def stories(settings: Settings, show_all: bool, limit: int) -> None:
         store.close()
     names = {source.id: source.name for source in settings.sources}
     console.stories_table(found, names)
+
+
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@with_settings
+def backup(settings: Settings, target: Path) -> None:
+    """Write a consistent copy of the database to TARGET (safe while the worker runs)."""
+    from .store import Store
+
+    if target.exists():
+        raise click.BadParameter(f"{target} exists; choose a new file name",
+                                 param_hint="TARGET")
+    store = Store.open(settings.database)
+    try:
+        store.backup(target)
+        copy = Store.open(target)
+        try:
+            entries, integrity = copy.count(), copy.integrity()
+        finally:
+            copy.close()
+    finally:
+        store.close()
+    console.say(f"backed up {settings.database} to {target}: {entries} entries, "
+                f"integrity {integrity}")

@@ -96,7 +96,8 @@ _URL_RE = re.compile(
     r"""
     \b[a-z][a-z0-9+.-]*://\S*                      # scheme://...
     | \bwww\.\S+                                   # www.example.org/...
-    | [\w.+-]+@[\w-]+(?:\.[\w-]+)+                 # e-mail address
+    | (?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+     # e-mail address (from a token start:
+                                                   # else long words cost quadratic time)
     | \b(?:[a-z0-9-]+\.)+(?:de|com|org|net|eu|info|io|tr|ru|ua|pl|bg|vn|ir)\b(?:/\S*)?
     """,
     re.IGNORECASE | re.VERBOSE,

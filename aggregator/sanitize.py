@@ -38,7 +38,7 @@ _EMBEDDINGS = "\u202a\u202b\u202d\u202e"  # LRE RLE LRO RLO, closed by PDF
 _ISOLATES = "\u2066\u2067\u2068"  # LRI RLI FSI, closed by PDI
 _PDF, _PDI = "\u202c", "\u2069"
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-_TEXT_RUN = re.compile("[^<>]*[\u202a-\u202e\u2066-\u2069][^<>]*")
+_TEXT_RUN = re.compile("[^<>]+")
 
 
 def balance_bidi(text: str) -> str:
@@ -86,7 +86,9 @@ def clean_html(fragment: str, base: str | None = None) -> str:
         link_rel="noopener noreferrer",
     )
     # balance bidi controls within each run of text, so none leaks past its element
-    return _TEXT_RUN.sub(lambda run: balance_bidi(run.group()), cleaned).strip()
+    if _BIDI.search(cleaned):
+        cleaned = _TEXT_RUN.sub(lambda run: balance_bidi(run.group()), cleaned)
+    return cleaned.strip()
 
 
 def escape_text(text: str) -> str:

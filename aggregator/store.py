@@ -14,6 +14,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -540,6 +541,16 @@ class Store:
 
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM entries").fetchone()[0])
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the database at ``target``, made with SQLite's online
+        backup API: safe while the worker keeps writing."""
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with closing(sqlite3.connect(target)) as copy:
+                self.db.conn.backup(copy, pages=1024)
+        except (sqlite3.Error, OSError) as error:
+            raise StoreError(f"cannot back up the database to {target}: {error}") from error
 
     def integrity(self) -> str:
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
