@@ -103,7 +103,8 @@ def big_feed(items: int, size: int) -> bytes:
 @ROOT_ONLY
 def test_a_full_disk_fails_the_update_and_loses_nothing(server: FixtureServer, tmp_path: Path,
                                                         small_disk: Path) -> None:
-    server.add("/feed", Route(body=big_feed(3, 100), headers={"Content-Type": "application/rss+xml"}))
+    server.add("/feed", Route(body=big_feed(3, 100),
+                              headers={"Content-Type": "application/rss+xml"}))
     path = write_config(tmp_path, [{"id": "feed", "name": "Feed", "url": server.url("/feed")}],
                         database=str(small_disk / "db.sqlite"),
                         output_dir=str(small_disk / "public"))
