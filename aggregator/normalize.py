@@ -91,7 +91,8 @@ def _draft(raw: ParsedEntry, source: SourceConfig, feed_base: str, feed_language
         content = ""
     title = plain_text(raw.title or "", is_html=raw.title_is_html)[:MAX_TITLE]
     if not title:
-        text = text_of(summary or content)
+        # the text may spell out markup ("&lt;script&gt;"): a title never carries any
+        text = plain_text(text_of(summary or content)[:400])
         title = (text[:100].rstrip() + "…" if len(text) > 100 else text) or UNTITLED
     author = plain_text(raw.author)[:MAX_AUTHOR] or None if raw.author else None
     categories = tuple(dict.fromkeys(
