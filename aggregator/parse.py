@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import io
+import pyexpat
 import json
 import re
 import time
@@ -43,6 +44,23 @@ def _add_tag_capped(self: Any, term: Any, scheme: Any, label: Any) -> None:
 
 
 feedparser.mixin._FeedParserMixin._add_tag = _add_tag_capped
+
+
+#: expat releases before this one are open to the "large token" denial of service
+#: (CVE-2023-52425); feedparser parses with the expat that Python was built with
+SAFE_EXPAT = (2, 6, 0)
+
+
+def xml_parser_warning(version: tuple[int, int, int] = pyexpat.version_info) -> str | None:
+    """A plain warning when the XML parser is older than :data:`SAFE_EXPAT` (the time
+    budget per parse and the body cap still bound what a hostile feed can do)."""
+    if tuple(version) >= SAFE_EXPAT:
+        return None
+    found = ".".join(map(str, version))
+    wanted = ".".join(map(str, SAFE_EXPAT))
+    return (f"this Python's XML parser is expat {found}; {wanted} or newer resists crafted "
+            "documents better (some distributions backport the fixes without changing the "
+            "version). Parsing stays bounded by parse_timeout and max_body_size.")
 
 
 def parse_feed(body: bytes, content_type: str | None = None) -> ParsedFeed:

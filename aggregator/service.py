@@ -66,7 +66,16 @@ def serve_only(settings: Settings) -> None:
 
 
 def run_service(settings: Settings) -> None:
+    _check_xml_parser()
     asyncio.run(_serve(settings, worker=True))
+
+
+def _check_xml_parser() -> None:
+    from .parse import xml_parser_warning
+
+    warning = xml_parser_warning()
+    if warning:
+        log.warning(warning, extra={"event": "xml_parser"})
 
 
 async def _serve(settings: Settings, *, worker: bool) -> None:

@@ -180,3 +180,11 @@ def test_future_and_epoch_dates_are_not_believed(server: FixtureServer, tmp_path
     _, _, rows = ingest(server, tmp_path, body)
     for row in rows:
         assert row["published"] == row["first_seen"]
+
+
+def test_an_old_xml_parser_is_reported() -> None:
+    from aggregator.parse import xml_parser_warning
+
+    assert xml_parser_warning((2, 6, 0)) is None and xml_parser_warning((2, 7, 1)) is None
+    warning = xml_parser_warning((2, 5, 0))
+    assert warning is not None and "expat 2.5.0" in warning and "2.6.0" in warning
