@@ -51,6 +51,8 @@ AGGREGATOR_KEYS = {
     "concurrency": "fetches in flight at once (whole number 1-256)",
     "per_host": "fetches in flight per host (whole number 1-16)",
     "websub_hub": "the http(s) URL of a WebSub hub to ping when feeds change",
+    "allow_private_networks": "true or false (default): whether sources may be on "
+                              "loopback, private or link-local addresses",
     "parse_workers": "processes that parse documents (whole number 0-16; 0: no separate "
                      "process and no time budget)",
     "parse_timeout": "the longest one document may take to parse, such as '30s'",
@@ -270,9 +272,16 @@ class _Reader:
                 table.get("description"), str) else None,
             websub_hub=hub,
             keep_apart=self.keep_apart(table.get("keep_apart", [])),
+            allow_private_networks=self.flag(table, "allow_private_networks", False),
             parse_workers=whole("parse_workers", 2, 0, 16),
             parse_timeout=duration("parse_timeout", "30s").total_seconds(),
         )
+
+    def flag(self, table: Mapping[str, Any], key: str, default: bool) -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(f"expected {AGGREGATOR_KEYS[key]}, got {value!r}", key=key)
+        return value
 
     def keep_apart(self, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(

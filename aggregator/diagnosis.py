@@ -71,7 +71,8 @@ async def check_url(settings: Settings, url: str, *, selectors: HtmlSelectors | 
                     language: str | None = None) -> tuple[str, bool]:
     """Fetch ``url`` and explain it as a source; the report and whether it is usable."""
     report = Report([f"checking {url}"])
-    async with Fetcher(settings.limits, user_agent(settings.contact)) as fetcher:
+    async with Fetcher(settings.limits, user_agent(settings.contact),
+                       allow_private=settings.allow_private_networks) as fetcher:
         fetched = await _fetch(fetcher, url, report)
         if fetched is None:
             return report.text(), False

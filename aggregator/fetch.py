@@ -20,6 +20,7 @@ wrong raises a :class:`~aggregator.errors.FetchError` with a plain message.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import ssl
 import time
@@ -27,12 +28,15 @@ import zlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from . import __version__
 from .errors import (
+    BlockedAddressError,
     FetchError,
     FetchTimeout,
     GoneError,
@@ -70,19 +74,93 @@ def user_agent(contact: str | None) -> str:
     return f"aggregator/{__version__} (community feed aggregator{about})"
 
 
+def is_public_address(address: str) -> bool:
+    """Whether we may connect to this IP address: not loopback, private, link-local,
+    carrier-grade NAT, multicast, reserved or unspecified (IPv4-mapped IPv6 included)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_private)
+
+
+class _PublicOnly(httpcore.AsyncNetworkBackend):
+    """A network backend that resolves the host itself, refuses non-public addresses
+    and connects to the very address it checked (no second lookup a DNS rebinding
+    could answer differently). Every redirect hop is a new connection, so every hop
+    is checked."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self.inner = inner
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None,
+                          socket_options: Any = None) -> httpcore.AsyncNetworkStream:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as error:
+            raise httpcore.ConnectError(str(error)) from error
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        public = [address for address in addresses if is_public_address(address)]
+        if not public:
+            raise BlockedAddressError(
+                f"refused to connect to {host} ({', '.join(addresses)}): not a public "
+                "address (loopback, private, link-local or reserved). For a partner on the "
+                "local network set allow_private_networks = true in [aggregator].")
+        failure: Exception | None = None
+        for address in public:
+            try:
+                return await self.inner.connect_tcp(address, port, timeout, local_address,
+                                                    socket_options)
+            except httpcore.ConnectError as error:
+                failure = error
+        assert failure is not None
+        raise failure
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Any = None) -> httpcore.AsyncNetworkStream:
+        raise BlockedAddressError("unix sockets are not fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+def _transport(allow_private: bool, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    transport = httpx.AsyncHTTPTransport(limits=limits)
+    if not allow_private:
+        # httpx builds its connection pool without a way to pass a network backend;
+        # rebuild it the same way with ours (httpx 0.27/0.28: the pool is ``_pool``)
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=transport._pool._ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_PublicOnly(httpcore.AnyIOBackend()))
+    return transport
+
+
 class Fetcher:
-    """An HTTP client with our limits. One per process; use ``async with``."""
+    """An HTTP client with our limits. One per process; use ``async with``.
+
+    Unless ``allow_private`` is set, it connects only to public addresses (see
+    :func:`is_public_address`): a feed URL or a redirect cannot make the aggregator
+    reach into the operator's network (server-side request forgery)."""
 
     def __init__(self, limits: FetchLimits, agent: str,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None, *,
+                 allow_private: bool = False) -> None:
         self.limits = limits
+        pool_limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
         self.client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout),
             headers={"User-Agent": agent, "Accept": _ACCEPT,
                      "Accept-Encoding": "gzip, deflate"},
-            transport=transport,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            transport=transport or _transport(allow_private, pool_limits),
+            limits=pool_limits,
             trust_env=False,
         )
 

@@ -92,6 +92,7 @@ class Settings:
     description: str | None = None
     websub_hub: str | None = None
     keep_apart: tuple[str, ...] = ()  # entry ids that never join another partner's story
+    allow_private_networks: bool = False  # fetch from loopback/private addresses too
     parse_workers: int = 2  # processes that parse; 0: parse in this process, no time budget
     parse_timeout: float = 30.0  # seconds one document may take to parse
 

@@ -147,7 +147,8 @@ class Pipeline:
                  clock: Callable[[], datetime] = utcnow,
                  rng: random.Random | None = None) -> None:
         self.settings = settings
-        self.fetcher = fetcher or Fetcher(settings.limits, user_agent(settings.contact))
+        self.fetcher = fetcher or Fetcher(settings.limits, user_agent(settings.contact),
+                                          allow_private=settings.allow_private_networks)
         # parsing runs in worker processes with a time budget, unless told otherwise
         self._own_pool = cpu is None and settings.parse_workers > 0
         self._cpu = WorkerPool(settings.parse_workers, settings.parse_timeout) \
