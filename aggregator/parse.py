@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import calendar
 import io
-import pyexpat
 import json
+import pyexpat
 import re
 import time
 from collections.abc import Mapping

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from atomcheck import (
     check_atom,
     check_atom_strict,

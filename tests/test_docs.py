@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from aggregator.cli import main
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-COMMANDS = ["run", "fetch", "publish", "serve", "sources", "check", "import-opml", "stories", "backup"]
+COMMANDS = ["run", "fetch", "publish", "serve", "sources", "check", "import-opml", "stories",
+            "backup"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
