@@ -3,8 +3,9 @@
 The corpus (``bench/corpus.py``: 500 feeds, about 90 MB) is served by
 ``bench/feedserver.py`` on loopback addresses (one per partner). Each run is a fresh
 Python process, so its figures are its own: wall time from start to exit (imports
-included), CPU time (user + system, all threads) and peak RSS, taken from the
-process's ``rusage`` by ``os.wait4``. Runs alternate in this process tree:
+included), CPU time (user + system, all threads and worker processes) and peak memory
+(PSS of the process tree), by ``bench/measure.py``. Runs alternate in this process
+tree:
 
 * **cold**: a fresh database, every source: ours = ``aggregator.config.load`` of a
   generated feeds.toml, then ``asyncio.run(aggregator.service.fetch_once(settings,
@@ -12,12 +13,13 @@ process's ``rusage`` by ``os.wait4``. Runs alternate in this process tree:
   ``make_reader(db)``, ``add_feed`` for each URL, ``update_feeds(workers=N)``;
 * **warm**: the same databases again, every source answering 304 Not Modified.
 
-Then the same cold run with ``--latency`` (default 50 ms) added to every response,
-reader at each of ``--reader-workers-latency`` and the best of them taken. Ratios are
+Then the same cold run with ``--latency`` (default 50 ms) added to every response:
+ours once, reader once at each of ``--reader-workers-latency`` (default 4, 16), the
+best of them taken. Ratios are
 reader / ours: above 1, we are faster. Prints a table; ``--json FILE`` writes the
 figures for ``bench/run.py``.
 
-    python bench/ingest.py                  # 500 feeds, 3 pairs, then the latency runs
+    python bench/ingest.py                  # 500 feeds, 2 pairs, then the latency runs
     python bench/ingest.py --quick          # 100 feeds, 1 pair
     python bench/ingest.py --profile FILE   # also one cold run of ours under py-spy
 """
@@ -51,7 +53,8 @@ def feeds_toml(infos: list[corpus.FeedInfo], port: int, concurrency: int, per_ho
     lines = ['[aggregator]', 'title = "Bench"', 'base_url = "http://bench.test/"',
              'database = "aggregator.db"', 'output_dir = "public"', 'interval = "30m"',
              'max_entries = 100', f"languages = {json.dumps(LANGUAGES)}",
-             f"concurrency = {concurrency}", f"per_host = {per_host}", ""]
+             f"concurrency = {concurrency}", f"per_host = {per_host}",
+             "allow_private_networks = true", ""]
     for info in infos:
         lines += ["[[source]]", f'id = "{info.id}"', f'name = "Partner {info.index}"',
                   f'url = "http://{info.host}:{port}{info.path}"',
@@ -111,6 +114,7 @@ def run_child(side: str, workdir: Path, corpus_path: Path, port: int, **options:
     for key, value in options.items():
         command += [f"--{key.replace('_', '-')}", str(value)]
     before = feedserver.stats(port)
+    code = measure.code_version()
     with tempfile.TemporaryFile() as out:
         measured = measure.run(command, stdout=out)
         out.seek(0)
@@ -124,7 +128,7 @@ def run_child(side: str, workdir: Path, corpus_path: Path, port: int, **options:
     return {"side": side, "wall_s": measured.wall_s, "cpu_s": measured.cpu_s,
             "mem_mb": measured.peak_pss_mb, "rss_mb": measured.peak_rss_mb,
             "maxrss_mb": measured.maxrss_mb, "processes": measured.processes,
-            "served": served, **figures}
+            "served": served, "code": code, **figures}
 
 
 def median(values: list[float]) -> float:
@@ -160,23 +164,21 @@ def side_by_side(args: argparse.Namespace, corpus_path: Path, scratch: Path
                     runs.append(run)
     latency_runs: list[dict[str, Any]] = []
     if args.latency > 0:
-        with feedserver.running(corpus_path, corpus.HOSTS, args.latency) as port:
+        latency_corpus = corpus.corpus_dir(args.latency_feeds, args.seed)
+        corpus.generate(latency_corpus, args.latency_feeds, args.seed)
+        with feedserver.running(latency_corpus, corpus.HOSTS, args.latency) as port:
             candidates = [int(w) for w in args.reader_workers_latency.split(",")]
-            plan = [*candidates, None]  # None: one more pair with reader's best count
-            for index, workers in enumerate(plan):
-                if workers is None:
-                    tried = [r for r in latency_runs if r["side"] == "reader"]
-                    workers = min(tried, key=lambda r: r["wall_s"])["workers"]
-                for side, options in (("ours", ours_options), ("reader", {"workers": workers})):
-                    folder = scratch / f"latency-{side}-{index}"
-                    shutil.rmtree(folder, ignore_errors=True)
-                    folder.mkdir(parents=True)
-                    run = run_child(side, folder, corpus_path, port, **options)
-                    run.update(phase="cold", workers=options.get("workers"),
-                               latency=args.latency)
-                    print(describe(run) + (f"  (workers={workers})" if side == "reader"
-                                           else ""), flush=True)
-                    latency_runs.append(run)
+            # ours once, then reader once at each worker count (the best one is compared)
+            plan = [("ours", ours_options)] + [("reader", {"workers": w}) for w in candidates]
+            for index, (side, options) in enumerate(plan):
+                folder = scratch / f"latency-{side}-{index}"
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True)
+                run = run_child(side, folder, latency_corpus, port, **options)
+                run.update(phase="cold", workers=options.get("workers"), latency=args.latency)
+                print(describe(run) + (f"  (workers={options['workers']})" if side == "reader"
+                                       else ""), flush=True)
+                latency_runs.append(run)
     return summarise(runs, latency_runs, args)
 
 
@@ -196,6 +198,8 @@ def summarise(runs: list[dict[str, Any]], latency_runs: list[dict[str, Any]],
             summary[f"{phase}_reader_{key}"] = median([r[key] for r in theirs])
             summary[f"{phase}_ratio_{key}"] = median(
                 [b[key] / a[key] for a, b in zip(ours, theirs, strict=True)])
+    for phase in ("cold", "warm"):
+        summary[f"{phase}_ours_publish_s"] = median([r["publish_s"] for r in pick("ours", phase)])
     if latency_runs:
         ours = [r for r in latency_runs if r["side"] == "ours"]
         theirs = [r for r in latency_runs if r["side"] == "reader"]
@@ -204,7 +208,7 @@ def summarise(runs: list[dict[str, Any]], latency_runs: list[dict[str, Any]],
             by_workers.setdefault(run["workers"], []).append(run["wall_s"])
         best = min(by_workers, key=lambda w: median(by_workers[w]))
         summary.update(
-            latency=args.latency, latency_reader_by_workers={
+            latency=args.latency, latency_feeds=args.latency_feeds, latency_reader_by_workers={
                 str(w): median(v) for w, v in sorted(by_workers.items())},
             latency_reader_best_workers=best,
             latency_ours_wall_s=median([r["wall_s"] for r in ours]),
@@ -228,7 +232,8 @@ def print_summary(summary: dict[str, Any]) -> None:
                   f"{summary[f'{phase}_reader_{key}']:>9.2f}{unit[0]}"
                   f"{summary[f'{phase}_ratio_{key}']:>12.2f}x")
     if "latency" in summary:
-        print(f"cold, {summary['latency'] * 1000:.0f} ms per request: ours "
+        print(f"cold, {summary['latency_feeds']} feeds, {summary['latency'] * 1000:.0f} ms per "
+              f"request: ours "
               f"{summary['latency_ours_wall_s']:.2f} s; reader by workers "
               f"{summary['latency_reader_by_workers']} -> best "
               f"{summary['latency_reader_best_workers']}: {summary['latency_reader_wall_s']:.2f}"
@@ -254,12 +259,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--feeds", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--pairs", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--per-host", type=int, default=2)
     parser.add_argument("--reader-workers", type=int, default=1)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--reader-workers-latency", default="4,16")
+    parser.add_argument("--latency-feeds", type=int, default=500,
+                        help="feeds of the corpus for the latency runs")
     parser.add_argument("--quick", action="store_true", help="100 feeds, 1 pair")
     parser.add_argument("--scratch", type=Path, default=corpus.CACHE / "ingest")
     parser.add_argument("--json", type=Path)
@@ -279,7 +286,7 @@ def main() -> None:
         print(json.dumps(child_reader(args.workdir, args.corpus, args.port, args.workers)))
         return
     if args.quick:
-        args.feeds, args.pairs = 100, 1
+        args.feeds, args.pairs, args.latency_feeds = 100, 1, 100
     corpus_path = corpus.corpus_dir(args.feeds, args.seed)
     infos = corpus.generate(corpus_path, args.feeds, args.seed)
     print(f"corpus: {len(infos)} feeds, {sum(i.entries for i in infos)} entries, "

@@ -12,11 +12,13 @@ so no short-lived child and no last burst is lost.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 import psutil
@@ -76,6 +78,20 @@ class TreeSampler:
         while not self._stop.is_set():
             self.sample()
             self._stop.wait(self.interval)
+
+
+def code_version() -> str:
+    """A short hash of the package's sources as they are now: other people edit the
+    package while benchmarks run, so each run says which code it measured."""
+    package = Path(__file__).resolve().parents[1] / "aggregator"
+    for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        if entry and (Path(entry) / "aggregator" / "__init__.py").exists():
+            package = Path(entry) / "aggregator"  # a snapshot (bench/run.py)
+            break
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:8]
 
 
 def run(command: list[str], *, stdout: IO[Any] | int | None = None,
