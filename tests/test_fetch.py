@@ -408,7 +408,7 @@ def test_a_gzip_bomb_stops_at_the_cap_without_filling_memory(server: FixtureServ
     limits = FetchLimits(connect_timeout=5, read_timeout=5, deadline=20, max_body_bytes=MiB)
 
     async def go() -> FetchResult:
-        async with Fetcher(limits, "test") as fetcher:
+        async with Fetcher(limits, "test", allow_private=True) as fetcher:
             return await fetcher.fetch(FetchRequest(url))
 
     tracemalloc.start()
