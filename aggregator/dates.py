@@ -20,10 +20,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
-
-import dateparser
-from dateparser.search import search_dates
 
 #: where the portal is: dates without a zone are read as local time there
 DEFAULT_ZONE = ZoneInfo("Europe/Berlin")
@@ -103,6 +101,16 @@ def _rfc822(text: str) -> datetime | None:
 
 
 @lru_cache(maxsize=1)
+def _library() -> Any:
+    """dateparser, imported on first use: it takes a good part of a second to load, and
+    most sources (feeds with machine-readable dates) never need it."""
+    import dateparser
+    import dateparser.search
+
+    return dateparser
+
+
+@lru_cache(maxsize=1)
 def _supported() -> frozenset[str]:
     from dateparser.languages.loader import default_loader
 
@@ -124,10 +132,12 @@ def _dateparser(text: str, languages: tuple[str, ...], now: datetime,
         "RELATIVE_BASE": now.replace(tzinfo=None),
         "REQUIRE_PARTS": ["day", "month"],
     }
+    library = _library()
     try:
-        found = dateparser.parse(text, languages=list(languages), settings=settings)
+        found = library.parse(text, languages=list(languages), settings=settings)
         if found is None and len(text) <= MAX_SEARCH:
-            hits = search_dates(text, languages=list(languages), settings=settings)
+            hits = library.search.search_dates(text, languages=list(languages),
+                                               settings=settings)
             found = hits[0][1] if hits else None
     except (ValueError, OverflowError, TypeError):  # a library hiccup on odd input
         return None
