@@ -95,12 +95,22 @@ class Worker:
                 changed, next_fetch = await self._run_source(source)
             except Exception:
                 # a bug, not a bad source: keep polling it, and let the error be seen
-                self._schedule(source,
-                               datetime.now(UTC) + (source.interval or timedelta(minutes=30)))
+                self._schedule_after_run(
+                    source, datetime.now(UTC) + (source.interval or timedelta(minutes=30)))
                 raise
             self._dirty = self._dirty or changed
             if next_fetch is not None:
-                self._schedule(source, next_fetch)
+                self._schedule_after_run(source, next_fetch)
+
+    def _schedule_after_run(self, source: SourceConfig, when: datetime) -> None:
+        """Schedule the next run once this one has ended. Until then APScheduler counts
+        it as running (``max_instances=1``): a next run due before that (parsing and
+        storing took longer than the interval) would be skipped, and a skipped date job
+        is dropped, so the source would never be fetched again. The executor's own
+        done-callback was added first, so it has released the instance when ours runs."""
+        task = asyncio.current_task()
+        assert task is not None
+        task.add_done_callback(lambda _: self._schedule(source, when))
 
     async def _publish_if_dirty(self) -> None:
         if self._dirty:

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
-from misbehaviours import Gauge, held, slow, until
+from misbehaviours import Gauge, answer, held, slow, until
 
 from aggregator import decide
 from aggregator.metrics import Metrics
@@ -267,3 +271,70 @@ def test_a_bug_in_a_run_is_seen_and_the_source_is_polled_again(
     assert any("a bug" in record.getMessage() or (record.exc_info and "a bug" in str(
         record.exc_info[1])) for record in caplog.records)
     assert len(published) == 1  # only the second run changed something
+
+
+def test_a_source_slower_than_its_interval_keeps_being_polled(server: FixtureServer,
+                                                             tmp_path: Path) -> None:
+    """Parsing and storing can take longer than the interval, so the next due time is
+    already past when a run ends. The next run must still happen (APScheduler counts
+    the ending run as still running, and would skip, and for a date trigger drop, a run
+    that falls due before it is over)."""
+    served = []
+
+    def changing(handler: BaseHTTPRequestHandler) -> None:
+        served.append(1)
+        body = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>C</title>'
+                f"<link>https://c.example/</link><item><title>Meldung {len(served)}</title>"
+                f"<link>https://c.example/{len(served)}</link></item></channel></rss>").encode()
+        answer(handler, Route(body=body, headers={"Content-Type": "application/rss+xml"}))
+
+    settings = settings_for(tmp_path, [{"id": "changing", "name": "C",
+                                        "url": server.add("/changing", Route(
+                                            behaviour=changing))}])
+
+    class Slow(ThreadPoolExecutor):
+        """Parsing that takes twice the interval."""
+
+        def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+                   ) -> Future[Any]:
+            def slowly() -> Any:
+                time.sleep(2 * FAST.total_seconds())
+                return fn(*args, **kwargs)
+            return super().submit(slowly)
+
+    async def scenario() -> None:
+        with Slow(max_workers=1) as cpu:
+            async with Pipeline(settings, cpu=cpu) as pipeline:
+                worker = _worker(pipeline, Metrics())
+                worker.start(settings.sources, {})
+                try:
+                    await until(lambda: server.hits("/changing") >= 4,
+                                "the slow source to be polled again and again")
+                finally:
+                    await worker.stop()
+
+    run(scenario)
+    assert states(settings)["changing"].entry_count >= 3
+
+
+def test_a_run_that_ends_after_its_next_due_time_is_followed_by_the_next() -> None:
+    calls: list[datetime] = []
+
+    async def run_source(source: SourceConfig) -> tuple[bool, datetime | None]:
+        calls.append(datetime.now(UTC))
+        return False, datetime.now(UTC) - timedelta(seconds=1)  # due before it ended
+
+    async def publish() -> None:
+        pass
+
+    source = SourceConfig(id="s", name="S", url="http://127.0.0.1:9/", interval=FAST)
+
+    async def scenario() -> None:
+        worker = Worker(run_source, publish, start_spread=timedelta(0))
+        worker.start([source], {})
+        try:
+            await until(lambda: len(calls) >= 5, "five runs in a row")
+        finally:
+            await worker.stop()
+
+    run(scenario)
