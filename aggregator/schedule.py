@@ -4,8 +4,8 @@ scheduler: date-triggered jobs, coalescing, ``max_instances=1``, misfire handlin
 Every source is one job, due at the time stored in the database (``next_fetch``),
 so a restart neither re-fetches everything at once nor forgets a backoff. After a
 run the job is scheduled again at the time the update decided (interval, server
-hints, backoff, jitter). A retired source (410 Gone) gets no job. A second,
-periodic job publishes the outputs when something changed.
+hints, backoff, jitter). A retired source (410 Gone) gets no job. Another job
+publishes the outputs when something changed, ``publish_every`` after the last did.
 """
 
 from __future__ import annotations
@@ -69,8 +69,17 @@ class Worker:
                 spread = min(self._start_spread, source.interval or self._start_spread)
                 due = now + spread * self._rng.random()
             self._schedule(source, max(due, now))
-        self.scheduler.add_job(self._publish_if_dirty, "interval",
-                               seconds=self._publish_every.total_seconds(), id="publish")
+        self._schedule_publish()
+
+    def _schedule_publish(self) -> None:
+        """The publish job, ``publish_every`` after the last one ended: a date job that
+        schedules the next one, like the sources' (an interval job would log a warning
+        at every tick that falls while a long publish is still running)."""
+        if self._stopping:
+            return
+        self.scheduler.add_job(self._publish_job, "date",
+                               run_date=datetime.now(UTC) + self._publish_every,
+                               id="publish", replace_existing=True)
 
     def _schedule(self, source: SourceConfig, when: datetime) -> None:
         if self._stopping:
@@ -108,9 +117,17 @@ class Worker:
         storing took longer than the interval) would be skipped, and a skipped date job
         is dropped, so the source would never be fetched again. The executor's own
         done-callback was added first, so it has released the instance when ours runs."""
+        self._after_run(lambda: self._schedule(source, when))
+
+    @staticmethod
+    def _after_run(callback: Callable[[], None]) -> None:
         task = asyncio.current_task()
         assert task is not None
-        task.add_done_callback(lambda _: self._schedule(source, when))
+        task.add_done_callback(lambda _: callback())
+
+    async def _publish_job(self) -> None:
+        self._after_run(self._schedule_publish)
+        await self._publish_if_dirty()
 
     async def _publish_if_dirty(self) -> None:
         if self._dirty:

@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import hashlib
 import http.server
+import os
 import tempfile
 import threading
 import time
@@ -33,11 +34,40 @@ from aggregator.update import Pipeline
 FEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "feeds"
 
 
-def rss_kib() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
+def rss_kib(pid: str = "self", file: str = "status", field: str = "VmRSS:") -> int:
+    try:
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except OSError:
+        pass
     return 0
+
+
+def pss_kib(pid: str) -> int:
+    """Proportional set size: shared pages (forked from one parent) counted once."""
+    return rss_kib(pid, "smaps_rollup", "Pss:")
+
+
+def children_rss_kib() -> tuple[int, int]:
+    """Our descendants' memory together (the parser worker processes and the process
+    they are forked from; proportional set size), and how many there are."""
+    parents: dict[str, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[stat.parent.name] = fields[1]
+    mine, found = {str(os.getpid())}, True
+    while found:
+        found = False
+        for pid, parent in parents.items():
+            if parent in mine and pid not in mine:
+                mine.add(pid)
+                found = True
+    mine.discard(str(os.getpid()))
+    return sum(pss_kib(pid) for pid in mine), len(mine)
 
 
 class Feeds(http.server.BaseHTTPRequestHandler):
@@ -111,8 +141,10 @@ async def run(fetches: int, folder: Path, port: int) -> None:
         while done() < fetches:
             await asyncio.sleep(0.05)
             if done() >= mark:
+                children, count = children_rss_kib()
                 print(f"{done():5d} fetches, {time.monotonic() - started:6.1f} s: "
-                      f"VmRSS {rss_kib() / 1024:.1f} MiB")
+                      f"VmRSS {rss_kib() / 1024:.1f} MiB; {count} child processes (parser "
+                      f"workers) {children / 1024:.1f} MiB PSS together")
                 mark += 100
         await worker.stop()
         entries = await pipeline.db(Store.count)

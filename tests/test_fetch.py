@@ -366,6 +366,21 @@ def test_a_temporary_redirect_is_followed_but_not_remembered(
     assert server.hits("/r0") == 2  # still asked at the configured address
 
 
+@pytest.mark.parametrize(("hops", "followed"), [(5, True), (6, False)])
+def test_at_most_five_redirects_are_followed(server: FixtureServer, tmp_path: Path,
+                                             hops: int, followed: bool) -> None:
+    for hop in range(hops):
+        server.add(f"/h{hop}", redirect(f"/h{hop + 1}", 302))
+    server.add(f"/h{hops}", feed_route("uk-rss2.xml"))
+    result = fetch(settings_for(tmp_path, [{"id": "s", "name": "S",
+                                            "url": server.url("/h0")}]))["s"]
+    if followed:
+        assert result.error is None and result.counts.new == 2
+    else:
+        assert result.error_code == "redirect" and "more than 5 redirects" in str(result.error)
+        assert server.hits(f"/h{hops}") == 0
+
+
 # -- what a server gets from us, and what we get from it ---------------------------
 
 def test_requests_are_polite(server: FixtureServer, tmp_path: Path) -> None:

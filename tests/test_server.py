@@ -370,6 +370,13 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     config = write_config(tmp_path, [])
     with aggregator("serve", config) as running:
         assert running.get("/feed.atom").status_code == 200  # published at start, empty
+        assert running.get("/readyz").status_code == 200
+        (tmp_path / "data" / "public" / "feed.atom").unlink()
+        not_ready = running.get("/readyz")
+        assert not_ready.status_code == 503
+        assert not_ready.json()["ready"] is False
+        assert not_ready.json()["checks"]["outputs"] != "ok"
+        assert running.get("/healthz").status_code == 200  # alive, though not ready
         assert running.stop(signal.SIGTERM) == 0
 
 
