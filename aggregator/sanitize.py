@@ -113,13 +113,17 @@ def plain_text(value: str, *, is_html: bool = True) -> str:
     their content), entities are decoded once. ``"<b>Tom &amp; Jerry</b>"`` ->
     ``"Tom & Jerry"``.
     """
-    # Decoding can reveal markup that was escaped once (``&lt;script&gt;``): reduce
-    # again until nothing changes, so no reader that renders titles as HTML gets a tag.
-    rounds = 3 if is_html else 1
-    while rounds and ("<" in value or (is_html and "&" in value)):
-        reduced = html.unescape(
-            nh3.clean(value, tags=set(), clean_content_tags=DROP_WITH_CONTENT))
+    # Controls first: they could hide markup from the reduction ("<\x08?" -> "<?").
+    # Decoding can reveal markup that was escaped (``&lt;script&gt;``), in text titles
+    # too: reduce again until nothing changes, so no reader that renders titles as
+    # HTML ever gets a tag.
+    value = strip_controls(value)
+    for _ in range(10):
+        if "<" not in value and not (is_html and "&" in value):
+            break
+        reduced = strip_controls(html.unescape(
+            nh3.clean(value, tags=set(), clean_content_tags=DROP_WITH_CONTENT)))
         if reduced == value:
             break
-        value, rounds = reduced, rounds - 1
-    return balance_bidi(_SPACE.sub(" ", strip_controls(value)).strip())
+        value = reduced
+    return balance_bidi(_SPACE.sub(" ", value).strip())
