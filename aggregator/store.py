@@ -128,6 +128,18 @@ def m006_translations(db: sqlite_utils.Database) -> None:
     db.table("entries").create_index(["source_id", "translation_key"])
 
 
+@migrations()
+def m007_lookup_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes for the lookups of a source update: an entry by its link (CMS id
+    migrations), and band keys of other sources only (a calendar's look-alike
+    entries must not be scanned as candidates for each other)."""
+    db.table("entries").create_index(["source_id", "link"])
+    db.table("entry_bands").add_column("source_id", str)
+    db.execute("UPDATE entry_bands SET source_id = (SELECT source_id FROM entries "
+               "WHERE entries.id = entry_bands.entry_id)")
+    db.table("entry_bands").create_index(["band", "source_id", "published"])
+
+
 _STATE_FIELDS = [f.name for f in dataclasses.fields(SourceState) if f.name != "entry_count"]
 _DATE_FIELDS = {"last_fetch", "last_success", "last_error_at", "next_fetch", "feed_updated"}
 
@@ -254,8 +266,9 @@ class Store:
             self.db.execute("UPDATE entries SET story_id = id WHERE id = ?", [entry_id])
         if entry.bands:
             self.db.conn.executemany(
-                "INSERT INTO entry_bands (band, entry_id, published) VALUES (?, ?, ?)",
-                [(band, entry_id, row["published"]) for band in entry.bands])
+                "INSERT INTO entry_bands (band, entry_id, published, source_id) "
+                "VALUES (?, ?, ?, ?)",
+                [(band, entry_id, row["published"], entry.source_id) for band in entry.bands])
 
     def _translation_of(self, entry: Entry) -> StoryChoice | None:
         """The story of another language version of this article at the same partner."""
@@ -274,17 +287,19 @@ class Store:
         when = entry.published or now
         low, high = _iso(when - policy.window), _iso(when + policy.window)
         bands = list(entry.bands)
+        apart = sorted(policy.apart_sources | {entry.source_id})
+        others = f"source_id NOT IN ({','.join('?' * len(apart))})"
         clauses, params = [], []
         if bands:
             clauses.append(f"id IN (SELECT entry_id FROM entry_bands WHERE band IN "
-                           f"({','.join('?' * len(bands))}) AND published BETWEEN ? AND ?)")
-            params += [*bands, low, high]
+                           f"({','.join('?' * len(bands))}) AND {others} "
+                           f"AND published BETWEEN ? AND ?)")
+            params += [*bands, *apart, low, high]
         if entry.canonical_link:
             clauses.append("canonical_link = ?")
             params.append(entry.canonical_link)
         if not clauses:
             return []
-        apart = sorted(policy.apart_sources | {entry.source_id})
         rows = self.db.query(
             f"SELECT id, story_id, source_id, canonical_link, title, story_text, published, "
             f"fingerprint, uid FROM entries WHERE ({' OR '.join(clauses)}) "
