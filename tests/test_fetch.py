@@ -28,7 +28,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
-from misbehaviours import Gauge, held, wait_for
 
 from aggregator import decide
 from aggregator.errors import (
@@ -63,6 +62,7 @@ from httpfixture import (
     stall_after_headers,
     trickle,
 )
+from misbehaviours import Gauge, held, wait_for
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 MiB = 1024 * 1024

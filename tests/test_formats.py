@@ -10,7 +10,6 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from formatcheck import check_jsonfeed, check_opml, check_rss
 from lxml import etree
 
 from aggregator.models import Settings
@@ -19,6 +18,7 @@ from aggregator.service import fetch_once, publish_once
 
 from atomcheck import check_atom
 from conftest import feed_route, load_settings
+from formatcheck import check_jsonfeed, check_opml, check_rss
 from httpfixture import FixtureServer, Route
 
 ATOM = "{http://www.w3.org/2005/Atom}"

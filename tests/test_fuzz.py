@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
-from formatcheck import check_rss
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -20,6 +19,7 @@ from aggregator.syndication import render_atom, render_rss
 from aggregator.update import parse_and_normalize
 
 from atomcheck import check_atom
+from formatcheck import check_rss
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SOURCE = SourceConfig(id="fuzz", name="Fuzz & <Co>", url="https://fuzz.example/feed",

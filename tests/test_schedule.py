@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from misbehaviours import Gauge, answer, held, slow, until
 
 from aggregator import decide
 from aggregator.metrics import Metrics
@@ -30,6 +29,7 @@ from aggregator.update import Pipeline
 
 from conftest import feed_route, load_settings
 from httpfixture import FixtureServer, Route
+from misbehaviours import Gauge, answer, held, slow, until
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FAST = timedelta(milliseconds=300)

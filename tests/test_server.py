@@ -27,11 +27,11 @@ import feedparser
 import httpx
 import pytest
 from lxml import etree
-from misbehaviours import EVENTUALLY, Gauge, Progress, held, slow_body, wait_for
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import feed_route, write_config
 from httpfixture import FixtureServer, Route, redirect
+from misbehaviours import EVENTUALLY, Gauge, Progress, held, slow_body, wait_for
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 #: SIGTERM must end the process well within this (fetches get STOP_GRACE = 5 s)
