@@ -169,9 +169,12 @@ def details(ingest: dict[str, Any] | None, publish: dict[str, Any] | None,
         lines.append("")
         lines.append("| run | side | wall s | CPU s | peak PSS MB | processes | served |")
         lines.append("|---|---|---|---|---|---|---|")
-        for run in ingest["runs"] + ingest["latency_runs"]:
+        for run in (ingest["runs"] + ingest["latency_runs"]
+                    + ingest.get("other_latency_runs", [])):
             label = run["phase"] + (f" +{run['latency'] * 1000:.0f} ms" if "latency" in run
                                     else f" #{run['pair'] + 1}")
+            if run.get("feeds"):
+                label += f" ({run['feeds']} feeds)"
             side = run["side"] + (f" (workers {run['workers']})" if run.get("workers") else "")
             served = ", ".join(f"{k}: {v}" for k, v in sorted(run["served"].items()) if v)
             lines.append(f"| {label} | {side} | {run['wall_s']:.1f} | {run['cpu_s']:.1f} | "
@@ -216,6 +219,32 @@ def details(ingest: dict[str, Any] | None, publish: dict[str, Any] | None,
     return lines
 
 
+def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Pool the pairs of several ingest runs (see ``--merge-ingest``)."""
+    sys.path.insert(0, str(HERE))
+    import ingest as ingest_module
+
+    runs: list[dict[str, Any]] = []
+    for part in parts:
+        offset = len({run["pair"] for run in runs})
+        runs += [{**run, "pair": run["pair"] + offset} for run in part["runs"]]
+    feeds = max(part.get("latency_feeds", part["feeds"]) for part in parts
+                if part["latency_runs"])
+    latency = [run for part in parts if part.get("latency_feeds", part["feeds"]) == feeds
+               for run in part["latency_runs"]]
+    first = parts[0]
+    options = argparse.Namespace(
+        feeds=first["feeds"], pairs=len({run["pair"] for run in runs}),
+        concurrency=first["concurrency"], per_host=first["per_host"],
+        reader_workers=first["reader_workers"], latency=first.get("latency", 0.05),
+        latency_feeds=feeds)
+    summary: dict[str, Any] = ingest_module.summarise(runs, latency, options)
+    summary["other_latency_runs"] = [
+        {**run, "feeds": part.get("latency_feeds")} for part in parts
+        if part.get("latency_feeds", part["feeds"]) != feeds for run in part["latency_runs"]]
+    return summary
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
@@ -227,6 +256,10 @@ def main() -> None:
                         help="measure the package as it is in the work tree, not HEAD's")
     parser.add_argument("--results", type=Path, default=Path("/tmp/aggregator-bench/results"))
     parser.add_argument("--only", default="ingest,publish,serving,scale")
+    parser.add_argument("--merge-ingest", default="",
+                        help="comma-separated ingest JSON files of earlier runs of "
+                             "bench/ingest.py on the same code: their pairs are pooled; the "
+                             "latency runs of the largest corpus are compared")
     parser.add_argument("--out", type=Path, help="default: bench/RESULTS.md unless --quick")
     args = parser.parse_args()
     args.results.mkdir(parents=True, exist_ok=True)
@@ -249,6 +282,10 @@ def main() -> None:
     ingest = (step("ingest", ["bench/ingest.py", *quick, "--pairs", str(args.pairs),
                               "--latency-feeds", str(args.latency_feeds)], args.results)
               if "ingest" in only else load("ingest"))
+    if args.merge_ingest:
+        ingest = merge([json.loads(Path(p).read_text("utf-8"))
+                        for p in args.merge_ingest.split(",")])
+        (args.results / "ingest.json").write_text(json.dumps(ingest, indent=1), "utf-8")
     scale = (step("scale", ["bench/scale.py", *quick], args.results)
              if "scale" in only else load("scale"))
     if "serving" in only:
@@ -275,11 +312,21 @@ def main() -> None:
     else:
         publish = load("publish")
     finished = datetime.now(UTC)
+    meta_file = args.results / "meta.json"
+    meta = {"started": started.isoformat(), "finished": finished.isoformat(), "code": code,
+            "load_start": load_before[0], "load_end": os.getloadavg()[0]}
+    if only & {"ingest", "publish", "serving", "scale"}:
+        meta_file.write_text(json.dumps(meta), "utf-8")
+    elif meta_file.exists():  # a report of earlier runs: their dates and code
+        meta = {**json.loads(meta_file.read_text("utf-8")),
+                **({"finished": finished.isoformat()} if args.merge_ingest else {})}
     header = [
-        f"Measured {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC on {machine()}; code "
-        f"{code}; load average {load_before[0]:.1f} at the start, "
-        f"{os.getloadavg()[0]:.1f} at the end (other jobs shared the machine when it is "
-        "above 0.5)."]
+        f"Measured {meta['started'][:16].replace('T', ' ')}–{meta['finished'][11:16]} UTC on "
+        f"{machine()}; code {meta['code']}; load average {meta['load_start']:.1f} at the "
+        f"start, {meta['load_end']:.1f} at the end (other jobs shared the machine when it is "
+        "above 0.5)." + (f" Ingest pairs pooled from {args.merge_ingest.count(',') + 1} runs "
+                         "of bench/ingest.py on that code (--merge-ingest)."
+                         if args.merge_ingest else "")]
     lines = table(ingest, publish, serving, scale, args.quick)
     print("\n" + "\n".join(header) + "\n\n" + "\n".join(lines))
     more = details(ingest, publish, serving, scale)
