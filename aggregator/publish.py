@@ -70,8 +70,6 @@ class EntryReader(Protocol):
                    newest: int | None = None,
                    page: tuple[int, int] | None = None) -> list[FeedItem]: ...
 
-    def feed_size(self, query: FeedQuery) -> int: ...
-
     def languages(self) -> dict[str, int]: ...
 
     def states(self) -> dict[str, SourceState]: ...
@@ -159,16 +157,19 @@ def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output
     settings = context.settings
     size = settings.max_entries
     query = spec.query
-    archives = -(-reader.feed_size(query) // size)  # ceiling division
-    items = reader.feed_items(query, names=context.names, priorities=context.priorities,
-                              newest=size)
+    # one query for the whole feed: the subscription window and every archive page are
+    # cut from it (a query per page would read the feed once per page)
+    everything = reader.feed_items(query, names=context.names, priorities=context.priorities)
+    archives = -(-len(everything) // size)  # ceiling division
+    items = sorted(everything, key=lambda item: (item.stored.published, item.sequence),
+                   reverse=True)[:size]
     links = [("prev-archive", _archive_url(settings, spec, archives))] if archives else []
     document = context.document(spec.stem, spec.title, items, query.language, links)
     # the combined page also comes in one variant per language, that language first,
     # for readers whose browser asks for it (Accept-Language on /)
     variants = {code: f"index.{code}.html" for code in languages} if spec.stem == "feed" else {}
     pages = [spec.page, *variants.values()] if spec.page else []
-    digest = output.changed_inputs(spec.stem, document, pages, extra=languages)
+    digest = output.changed_inputs(spec.stem, repr(document), pages, extra=languages)
     if digest is not None:
         for suffix, render in FORMATS.items():
             output.write(spec.stem + suffix, render(document))
@@ -184,18 +185,19 @@ def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output
                 languages=languages, page_language=code).encode("utf-8"))
         output.remember(spec.stem, digest)
     for number in range(1, archives + 1):
-        page_items = reader.feed_items(query, names=context.names,
-                                       priorities=context.priorities, page=(number, size))
+        page_items = everything[(number - 1) * size:number * size]
         page_links = [("current", context.self_url(spec.stem) + ".atom")]
         if number > 1:
             page_links.append(("prev-archive", _archive_url(settings, spec, number - 1)))
         if number < archives:
             page_links.append(("next-archive", _archive_url(settings, spec, number + 1)))
         stem = f"archive/{spec.stem}/{number}"
-        archive = context.document(stem, f"{spec.title} (archive {number})", page_items,
-                                   query.language, page_links, archive=True)
-        digest = output.changed_inputs(stem, archive)
+        # a full page rarely changes: compare its inputs before presenting anything
+        digest = output.changed_inputs(
+            stem, f"{context.fingerprint}\n{page_items!r}\n{page_links!r}", archive=True)
         if digest is not None:
+            archive = context.document(stem, f"{spec.title} (archive {number})", page_items,
+                                       query.language, page_links, archive=True)
             output.write(stem + ".atom", render_atom(archive))
             output.remember(stem, digest)
 
@@ -213,6 +215,13 @@ class _Context:
         self.sources = {source.id: source for source in settings.sources}
         self.names = {source.id: source.name for source in settings.sources}
         self.priorities = {source.id: source.priority for source in settings.sources}
+        # everything besides the items that shapes a document
+        # (of a source's state only what attribution shows: not its fetch times)
+        self.fingerprint = repr((settings.title, settings.base_url, settings.description,
+                                 settings.websub_hub, settings.sources, sorted(
+                                     (key, state.feed_id, state.feed_title, state.feed_link,
+                                      state.feed_updated, state.moved_to, state.moved_from)
+                                     for key, state in states.items())))
 
     def self_url(self, stem: str) -> str:
         return self.settings.base_url + stem
@@ -303,15 +312,14 @@ class _Output:
         self.reader = reader
         self.report = report
 
-    def changed_inputs(self, stem: str, document: Document, pages: Sequence[str] = (),
-                       extra: object = None) -> str | None:
+    def changed_inputs(self, stem: str, inputs: str, pages: Sequence[str] = (),
+                       extra: object = None, *, archive: bool = False) -> str | None:
         """The digest of a document's inputs if it must be rendered, None if its files
         are there and were made from exactly these inputs."""
         # a new version may render differently; ``extra``: other inputs of its pages
-        inputs = f"{__version__}\n{document!r}\n{extra!r}"
-        digest = hashlib.sha256(inputs.encode("utf-8", "surrogatepass")).hexdigest()
-        paths = [stem + suffix for suffix in FORMATS] if not document.archive else [
-            stem + ".atom"]
+        text = f"{__version__}\n{inputs}\n{extra!r}"
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        paths = [stem + ".atom"] if archive else [stem + suffix for suffix in FORMATS]
         paths += pages
         if self.reader.document_digest(stem) == digest and all(
                 (self.root / path).exists() for path in paths):

@@ -458,7 +458,8 @@ class Store:
         ``query.merged``: one item per story (the copy of the partner with the highest
         priority, else the earliest), under the story's id, with the other copies;
         otherwise every entry under its own id. ``newest=N``: the N most recently
-        published; ``page=(k, size)``: the k-th archive page in arrival order.
+        published; ``page=(k, size)``: the k-th archive page in arrival order; neither:
+        every item, in arrival order.
         """
         clause, params = _where(query, "e.")
         if query.merged:
@@ -477,6 +478,8 @@ class Store:
             number, size = page
             sql += " ORDER BY sequence ASC LIMIT ? OFFSET ?"
             params += [size, (number - 1) * size]
+        else:
+            sql += " ORDER BY sequence ASC"  # everything, in arrival order
         rows = list(self.db.query(sql, params))
         copies, translations = self._copies(rows, names or {}) if query.merged else ({}, {})
         return [FeedItem(uid=row["item_uid"], stored=_stored(row), sequence=row["sequence"],
