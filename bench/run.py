@@ -15,11 +15,11 @@ measured: the package as committed at HEAD, extracted to a scratch folder that e
 benchmark process imports (others may edit the work tree meanwhile; ``--worktree``
 measures the work tree instead).
 
-Time: the run takes as long as our cold ingest and publish let it. On this 2-core
-machine a cold ingest of the 500 feeds by us took about half an hour (most of it
-publishing), so the full run does one pair (``--pairs``) and the latency comparison
-on 100 feeds (``--latency-feeds``); it takes well over an hour. ``--quick`` (100
-feeds, 3,000 entries) takes about ten minutes.
+Time: the run takes as long as our cold ingest and publish let it. At commit 09a58af,
+on this shared 2-core machine, a cold ingest of the 500 feeds by us took 12-15 minutes
+(most of it publishing), so the full run does one pair by default (``--pairs``) and
+takes about 45 minutes (``--latency-feeds 100`` saves about 8); it shrinks as the
+package gets faster. ``--quick`` (100 feeds, 3,000 entries) takes about ten minutes.
 """
 
 from __future__ import annotations
@@ -249,9 +249,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--pairs", type=int, default=1)
-    parser.add_argument("--latency-feeds", type=int, default=100,
-                        help="feeds for the cold ingest with latency (default 100: a cold "
-                             "ingest of 500 by us takes most of half an hour)")
+    parser.add_argument("--latency-feeds", type=int, default=500,
+                        help="feeds for the cold ingest with latency (100 saves ~8 minutes)")
     parser.add_argument("--worktree", action="store_true",
                         help="measure the package as it is in the work tree, not HEAD's")
     parser.add_argument("--results", type=Path, default=Path("/tmp/aggregator-bench/results"))
