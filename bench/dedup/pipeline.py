@@ -347,7 +347,8 @@ def evaluate(items: list[dict[str, Any]], settings: Settings, stats: dict[str, A
 
     out(f"entries: {len(items)}   stories: {len(labels)}   partners: {stats['partners']}   "
         f"rows in the database: {len(rows)}")
-    out(f"ingest: {stats['rounds']} fetch_once rounds in {stats['seconds']:.1f} s; "
+    how = "one fetch_once" if stats["rounds"] == 1 else f"{stats['rounds']} rounds"
+    out(f"ingest: {how} in {stats['seconds']:.1f} s; "
         f"{stats['requests']} requests ({stats['not_modified']} answered 304); outcomes "
         + ", ".join(f"{k} {v}" for k, v in sorted(stats["outcomes"].items())))
     for warning, count in stats["warnings"].most_common(5):
