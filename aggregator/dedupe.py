@@ -25,29 +25,31 @@ MAX_TEXT = 4000
 
 
 def prepare(entry: Entry) -> Entry:
-    text = text_of(entry.content_html or entry.summary_html)[:MAX_TEXT]
+    text = text_of(entry.content_html or entry.summary_html, lines=True)[:MAX_TEXT]
     print_ = fingerprint(entry.title, text)
     return replace(entry, canonical_link=canonical_url(entry.link) if entry.link else None,
                    story_text=text, fingerprint=print_.to_bytes(), bands=tuple(band_keys(print_)))
 
 
 def choose_story(entry: Entry, candidates: Sequence[StoryCandidate]) -> StoryChoice:
-    """The story of the most similar candidate that tells the same story, if any."""
+    """The story of the most similar candidate that tells the same story, if any,
+    and the other stories that some matching candidate belongs to."""
     if not candidates or entry.fingerprint is None:
         return StoryChoice(None)
     new = _facts(entry.canonical_link, entry.title, entry.story_text,
                  entry.published or datetime.now(UTC), entry.fingerprint)
-    best: tuple[float, StoryCandidate, str] | None = None
+    matches: list[tuple[float, StoryCandidate, str]] = []
     for candidate in candidates:
         decision = same_story(new, _facts(candidate.canonical_link, candidate.title,
                                           candidate.text, candidate.published,
                                           candidate.fingerprint))
-        if decision.same and (best is None or decision.score > best[0]):
-            best = (decision.score, candidate, decision.reason)
-    if best is None:
+        if decision.same:
+            matches.append((decision.score, candidate, decision.reason))
+    if not matches:
         return StoryChoice(None)
-    score, candidate, reason = best
-    return StoryChoice(candidate.story_id, reason, round(score, 4))
+    score, best, reason = max(matches, key=lambda match: match[0])
+    also = sorted({candidate.story_id for _, candidate, _ in matches} - {best.story_id})
+    return StoryChoice(best.story_id, reason, round(score, 4), tuple(also))
 
 
 def policy(settings: Settings) -> StoryPolicy:

@@ -272,11 +272,15 @@ class StoryCandidate:
 
 @dataclass(frozen=True, slots=True)
 class StoryChoice:
-    """Which story a new entry joins (None: a story of its own) and why."""
+    """Which story a new entry joins (None: a story of its own) and why; ``also``:
+    other stories it tells the same as, which become one with ``story_id`` (two
+    copies at one partner are never compared with each other, so a third partner's
+    copy is what shows they are one story)."""
 
     story_id: int | None
     reason: str | None = None
     score: float | None = None
+    also: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,11 +97,24 @@ def escape_text(text: str) -> str:
 
 
 _TAG = re.compile(r"<[^>]*>")
+# elements that end a line of text: words on either side never run together
+# (``[^<>]*``: a scan never runs past the next tag, so hostile input stays linear)
+_BREAK = re.compile(r"</?(?:br|p|div|li|ul|ol|dl|dt|dd|h[1-6]|tr|td|th|table|"
+                    r"blockquote|pre|hr|section|article|header|footer|figcaption)\b[^<>]*>",
+                    re.IGNORECASE)
+_LINE_SPACE = re.compile(r"[^\S\n]+")
+_LINE_BREAKS = re.compile(r"\s*\n\s*")
 
 
-def text_of(cleaned_html: str) -> str:
+def text_of(cleaned_html: str, *, lines: bool = False) -> str:
     """The text of HTML that :func:`clean_html` already made safe: a cheap pass (the
-    allowlist parse is not repeated; on pathological nesting it costs seconds)."""
+    allowlist parse is not repeated; on pathological nesting it costs seconds).
+    With ``lines``, block elements and ``<br>`` end lines (headings and list items
+    rarely end with a full stop, and comparison splits sentences at line ends)."""
+    if lines:
+        text = strip_controls(html.unescape(_TAG.sub(" ", _BREAK.sub("\n", cleaned_html))))
+        text = _LINE_BREAKS.sub("\n", _LINE_SPACE.sub(" ", text))
+        return balance_bidi(text.strip())
     text = html.unescape(_TAG.sub(" ", cleaned_html))
     return balance_bidi(_SPACE.sub(" ", strip_controls(text)).strip())
 
@@ -121,8 +134,8 @@ def plain_text(value: str, *, is_html: bool = True) -> str:
     for _ in range(10):
         if "<" not in value and not (is_html and "&" in value):
             break
-        reduced = strip_controls(html.unescape(
-            nh3.clean(value, tags=set(), clean_content_tags=DROP_WITH_CONTENT)))
+        reduced = strip_controls(html.unescape(nh3.clean(
+            _BREAK.sub(" ", value), tags=set(), clean_content_tags=DROP_WITH_CONTENT)))
         if reduced == value:
             break
         value = reduced

@@ -140,6 +140,19 @@ def m007_lookup_indexes(db: sqlite_utils.Database) -> None:
     db.table("entry_bands").create_index(["band", "source_id", "published"])
 
 
+
+@migrations()
+def m008_covering_band_index(db: sqlite_utils.Database) -> None:
+    """One band index that answers the candidate query by itself: the band, the
+    window, then the source (filtered inside the index) and the entry. It replaces
+    the band-and-window index and m007's band-and-source one, which the planner
+    never used (a source *exclusion* cannot lead a range); every entry writes 32
+    band rows, so each index on them counts."""
+    db.execute("DROP INDEX IF EXISTS idx_entry_bands_band_source_id_published")
+    db.execute("DROP INDEX IF EXISTS idx_entry_bands_band_published")
+    db.table("entry_bands").create_index(["band", "published", "source_id", "entry_id"])
+
+
 _STATE_FIELDS = [f.name for f in dataclasses.fields(SourceState) if f.name != "entry_count"]
 _DATE_FIELDS = {"last_fetch", "last_success", "last_error_at", "next_fetch", "feed_updated"}
 
@@ -255,6 +268,8 @@ class Store:
                 entry.source_id not in policy.apart_sources and \
                 row["uid"] not in policy.apart_uids:
             choice = policy.choose(entry, self._candidates(entry, now, policy))
+            if choice.story_id is not None and choice.also:
+                choice = self._join_stories(choice)
         row.update(story_id=choice.story_id, merge_reason=choice.reason,
                    merge_score=choice.score, canonical_link=entry.canonical_link,
                    story_text=entry.story_text, fingerprint=entry.fingerprint,
@@ -269,6 +284,16 @@ class Store:
                 "INSERT INTO entry_bands (band, entry_id, published, source_id) "
                 "VALUES (?, ?, ?, ?)",
                 [(band, entry_id, row["published"], entry.source_id) for band in entry.bands])
+
+    def _join_stories(self, choice: StoryChoice) -> StoryChoice:
+        """Make the stories a new entry matches one, under the oldest one's id (the
+        id subscribers saw first); the members keep their own reasons."""
+        assert choice.story_id is not None
+        stories = sorted({choice.story_id, *choice.also})
+        kept, absorbed = stories[0], stories[1:]
+        self.db.execute(f"UPDATE entries SET story_id = ? WHERE story_id IN "
+                        f"({','.join('?' * len(absorbed))})", [kept, *absorbed])
+        return dataclasses.replace(choice, story_id=kept, also=())
 
     def _translation_of(self, entry: Entry) -> StoryChoice | None:
         """The story of another language version of this article at the same partner."""

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aggregator.sanitize import clean_html, escape_text, plain_text
+from aggregator.sanitize import clean_html, escape_text, plain_text, text_of
 
 BASE = "https://kargah.example/news/"
 
@@ -81,3 +81,23 @@ def test_persian_joiners_survive_byte_for_byte() -> None:
 
 def test_an_unterminated_override_in_html_is_closed() -> None:
     assert clean_html("<p>\u202etxet</p>", BASE) == "<p>\u202etxet\u202c</p>"
+
+
+ANNOUNCEMENT = ("<h3>Sprachcafé in Linden</h3><p>Jeden Montag im Stadtteilzentrum</p>"
+                "<ul><li>Deutsch üben</li><li>Kaffee trinken</li></ul>"
+                "Eintritt frei<br>Alle willkommen")
+
+
+def test_words_on_either_side_of_a_block_or_break_stay_apart() -> None:
+    expected = ("Sprachcafé in Linden Jeden Montag im Stadtteilzentrum Deutsch üben "
+                "Kaffee trinken Eintritt frei Alle willkommen")
+    assert plain_text(ANNOUNCEMENT) == expected
+    assert text_of(clean_html(ANNOUNCEMENT)) == expected
+    assert plain_text("Tom<b>&amp;</b>Jerry") == "Tom&Jerry"  # inline markup joins nothing
+
+
+def test_text_by_lines_ends_a_line_at_each_block() -> None:
+    assert text_of(clean_html(ANNOUNCEMENT), lines=True).split("\n") == [
+        "Sprachcafé in Linden", "Jeden Montag im Stadtteilzentrum", "Deutsch üben",
+        "Kaffee trinken", "Eintritt frei", "Alle willkommen"]
+    assert text_of("<p>a  b</p>\n\n<p> c </p>", lines=True) == "a b\nc"

@@ -134,6 +134,37 @@ def test_story_id_is_stable_when_copies_join_and_the_primary_changes(
     assert shown.findtext(f"{ATOM}title") == "Stadt lädt zum Integrationsbeirat ein"
 
 
+def test_a_partners_two_copies_become_one_story_when_another_partner_matches_both(
+        server: FixtureServer, tmp_path: Path) -> None:
+    """A partner's own copies are never compared with each other (a calendar's
+    look-alike entries must stay apart), so its second copy starts a story of its
+    own; the next partner's copy matches both, and the two stories become one
+    under the first story's id."""
+    title = "Einladung zum Integrationsbeirat"
+    miso = serve(server, "/miso", [
+        ("m1", title, "https://miso.example/beirat", RELEASE),
+        ("m2", title, "https://miso.example/aktuelles/beirat-2026", RELEASE)])
+    city = serve(server, "/city", [("c1", title, "https://hannover.example/beirat", RELEASE)])
+    settings = load_settings(tmp_path, [{"id": "miso", "name": "MiSO", "url": miso},
+                                        {"id": "city", "name": "Stadt", "url": city}])
+    fetch(settings, "miso")
+    before = entries(settings.output_dir / "feed.atom")
+    assert len(before) == 2  # two stories so far: the copies were not compared
+    fetch(settings, "city")
+    (story,) = entries(settings.output_dir / "feed.atom")
+    assert story.findtext(f"{ATOM}id") in {e.findtext(f"{ATOM}id") for e in before}
+    store = Store.open(settings.database)
+    try:
+        (merged,) = store.stories()
+        first_uid = next(store.rows("SELECT s.uid FROM stories s JOIN entries e "
+                                    "ON e.id = s.id WHERE e.guid = 'm1'"))["uid"]
+    finally:
+        store.close()
+    assert story.findtext(f"{ATOM}id") == merged["uid"] == first_uid
+    assert sorted(m["source_id"] for m in merged["members"]) == ["city", "miso", "miso"]
+    assert len(entries(settings.output_dir / "source" / "miso.atom")) == 2
+
+
 def test_operator_can_keep_an_entry_apart(partners: Settings, tmp_path: Path) -> None:
     fetch(partners)
     store = Store.open(partners.database)

@@ -19,11 +19,12 @@ Order (``--order``):
 * ``all``: every feed holds all its entries and one ``fetch_once`` takes them.
 
 Pairs (a pair is positive when both entries carry the same ``story`` label, as
-in evaluate.py): the pipeline never merges two entries of the *same* partner
-(by design: each partner's feed keeps each of its items; only a partner's
-language versions of one article are joined, and the corpus has none), so
-same-source pairs are neither expected positives nor counted as predictions in
-the headline figures. They are reported on their own line, and the literal
+in evaluate.py): the pipeline never compares two entries of the *same* partner
+(by design: a partner's look-alike entries, such as a calendar's, must stay
+apart; only a partner's language versions of one article are joined, and the
+corpus has none); its two copies of one story become one story only through
+another partner's copy that matches both. Same-source pairs are therefore
+neither expected positives nor counted as predictions in the headline figures. They are reported on their own line, and the literal
 evaluate.py definition (all pairs) is printed too.
 
     PYTHONPATH=. python bench/dedup/pipeline.py [--seed 7] [--order rounds|all]
