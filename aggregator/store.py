@@ -142,19 +142,31 @@ def m007_lookup_indexes(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m008_covering_band_index(db: sqlite_utils.Database) -> None:
-    """One band index that answers the candidate query by itself: the band, the
-    window, then the source (filtered inside the index) and the entry. It replaces
-    the band-and-window index and m007's band-and-source one, which the planner
-    never used (a source *exclusion* cannot lead a range); every entry writes 32
-    band rows, so each index on them counts."""
-    db.execute("DROP INDEX IF EXISTS idx_entry_bands_band_source_id_published")
-    db.execute("DROP INDEX IF EXISTS idx_entry_bands_band_published")
-    db.table("entry_bands").create_index(["band", "published", "source_id", "entry_id"])
+def m008_band_table(db: sqlite_utils.Database) -> None:
+    """Band keys in one B-tree that answers the candidate query by itself: the band,
+    the window, the source (filtered inside the tree), the entry. Every new entry
+    writes 32 band rows, so a table plus two indexes (m002, m007: one of them never
+    used, since a source *exclusion* cannot lead a range) tripled the writes."""
+    db.execute("CREATE TABLE entry_bands_new (band INTEGER NOT NULL, published TEXT NOT NULL, "
+               "source_id TEXT NOT NULL, entry_id INTEGER NOT NULL, "
+               "PRIMARY KEY (band, published, source_id, entry_id)) WITHOUT ROWID")
+    db.execute("INSERT OR IGNORE INTO entry_bands_new SELECT band, published, source_id, "
+               "entry_id FROM entry_bands WHERE published IS NOT NULL AND source_id IS NOT NULL")
+    db.execute("DROP TABLE entry_bands")
+    db.execute("ALTER TABLE entry_bands_new RENAME TO entry_bands")
 
 
 _STATE_FIELDS = [f.name for f in dataclasses.fields(SourceState) if f.name != "entry_count"]
 _DATE_FIELDS = {"last_fetch", "last_success", "last_error_at", "next_fetch", "feed_updated"}
+
+
+@dataclasses.dataclass(slots=True)
+class _NewRows:
+    """What one source update adds besides its entries, written once at its end."""
+
+    next_id: int
+    stories: list[tuple[int, str, str]] = dataclasses.field(default_factory=list)
+    bands: list[tuple[int, str, str, int]] = dataclasses.field(default_factory=list)
 
 
 def entry_uid(source_id: str, key: str) -> str:
@@ -243,13 +255,14 @@ class Store:
         known = self._known(source_id, [entry.key for entry in entries])
         removed = self._tombstoned(source_id, [entry.key for entry in entries])
         present = {entry.key for entry in entries}
+        batch = _NewRows(self._next_id())
         new = updated = unchanged = 0
         for entry in entries:
             before = known.get(entry.key) or self._rekeyed(source_id, entry, present)
             if entry.key in removed:
                 unchanged += 1  # deleted here on purpose: it does not come back
             elif before is None:
-                self._insert(entry, now, policy)
+                self._insert(entry, now, policy, batch)
                 new += 1
             elif before["content_hash"] != entry.content_hash or before["key"] != entry.key:
                 row = self._row(entry, now, first_seen=_date(before["first_seen"]),
@@ -259,9 +272,23 @@ class Store:
                 unchanged += before["content_hash"] == entry.content_hash
             else:
                 unchanged += 1
+        self.db.conn.executemany("INSERT INTO stories (id, uid, created) VALUES (?, ?, ?)",
+                                 batch.stories)
+        self.db.conn.executemany("INSERT OR IGNORE INTO entry_bands "
+                                 "(band, published, source_id, entry_id) VALUES (?, ?, ?, ?)",
+                                 batch.bands)
         return StoreCounts(new=new, updated=updated, unchanged=unchanged)
 
-    def _insert(self, entry: Entry, now: datetime, policy: StoryPolicy | None) -> None:
+    def _next_id(self) -> int:
+        """The next entry id; never one a removed entry or its story had (entry ids
+        name stories, and a reused one would put the new entry into an old story)."""
+        (last,) = self.db.execute(
+            "SELECT max(coalesce((SELECT max(id) FROM entries), 0), "
+            "coalesce((SELECT max(id) FROM stories), 0))").fetchone()
+        return int(last) + 1
+
+    def _insert(self, entry: Entry, now: datetime, policy: StoryPolicy | None,
+                batch: _NewRows) -> None:
         row = self._row(entry, now, first_seen=now)
         choice = self._translation_of(entry) or StoryChoice(None)
         if choice.story_id is None and policy is not None and \
@@ -270,20 +297,19 @@ class Store:
             choice = policy.choose(entry, self._candidates(entry, now, policy))
             if choice.story_id is not None and choice.also:
                 choice = self._join_stories(choice)
-        row.update(story_id=choice.story_id, merge_reason=choice.reason,
-                   merge_score=choice.score, canonical_link=entry.canonical_link,
-                   story_text=entry.story_text, fingerprint=entry.fingerprint,
-                   translation_key=entry.translation_key)
-        entry_id = self.db.table("entries").insert(row).last_pk
+        entry_id = batch.next_id
+        batch.next_id += 1
         if choice.story_id is None:  # a story of its own, under the entry's id
-            self.db.execute("INSERT INTO stories (id, uid, created) VALUES (?, ?, ?)",
-                            [entry_id, row["uid"], row["first_seen"]])
-            self.db.execute("UPDATE entries SET story_id = id WHERE id = ?", [entry_id])
-        if entry.bands:
-            self.db.conn.executemany(
-                "INSERT INTO entry_bands (band, entry_id, published, source_id) "
-                "VALUES (?, ?, ?, ?)",
-                [(band, entry_id, row["published"], entry.source_id) for band in entry.bands])
+            batch.stories.append((entry_id, row["uid"], row["first_seen"]))
+        row.update(id=entry_id, story_id=choice.story_id or entry_id,
+                   merge_reason=choice.reason, merge_score=choice.score,
+                   canonical_link=entry.canonical_link, story_text=entry.story_text,
+                   fingerprint=entry.fingerprint, translation_key=entry.translation_key)
+        # plain SQL: sqlite-utils' insert() re-inspects the table on every call
+        self.db.conn.execute(f"INSERT INTO entries ({', '.join(row)}) "
+                             f"VALUES ({', '.join('?' * len(row))})", list(row.values()))
+        batch.bands.extend((band, row["published"], entry.source_id, entry_id)
+                           for band in entry.bands)
 
     def _join_stories(self, choice: StoryChoice) -> StoryChoice:
         """Make the stories a new entry matches one, under the oldest one's id (the
@@ -367,6 +393,8 @@ class Store:
             return False
         with self.db.atomic():
             self._leave_story(row["id"], row["story_id"])
+            # the band table is keyed for finding candidates, not by entry: a scan,
+            # for an operator's rare removal
             self.db.execute("DELETE FROM entry_bands WHERE entry_id = ?", [row["id"]])
             self.db.execute("DELETE FROM entries WHERE id = ?", [row["id"]])
             self.db.table("tombstones").upsert({"source_id": row["source_id"], "key": row["key"],

@@ -210,6 +210,34 @@ def test_removed_entries_do_not_come_back(partners: Settings) -> None:
     assert "Neue Alphabetisierungskurse für Frauen" not in titles
 
 
+def test_an_entry_after_a_removed_newest_one_gets_a_story_of_its_own(
+        server: FixtureServer, tmp_path: Path) -> None:
+    """Entry ids name stories: the id of a removed entry is never given again, or
+    the next entry would land in the removed one's story (or fail to store)."""
+    city = serve(server, "/city", [("c1", "Einladung zum Integrationsbeirat",
+                                    "https://hannover.example/beirat", RELEASE)])
+    kargah = serve(server, "/kargah", [("k2", "Neue Alphabetisierungskurse für Frauen",
+                                        "https://kargah.example/kurse", OTHER)])
+    settings = load_settings(tmp_path, [{"id": "city", "name": "Stadt", "url": city},
+                                        {"id": "kargah", "name": "kargah", "url": kargah}])
+    fetch(settings, "city")
+    store = Store.open(settings.database)
+    (removed,) = store.rows("SELECT uid FROM entries")
+    assert store.remove(removed["uid"], "asked by the partner", datetime.now(UTC))
+    store.close()
+    fetch(settings, "kargah")
+    store = Store.open(settings.database)
+    try:
+        rows = list(store.rows("SELECT e.title, e.uid, s.uid AS story FROM entries e "
+                               "JOIN stories s ON s.id = e.story_id"))
+    finally:
+        store.close()
+    assert [(row["title"], row["story"]) for row in rows] == [
+        ("Neue Alphabetisierungskurse für Frauen", rows[0]["uid"])]
+    (entry,) = entries(settings.output_dir / "feed.atom")
+    assert entry.findtext(f"{ATOM}title") == "Neue Alphabetisierungskurse für Frauen"
+
+
 def test_a_cms_migration_that_changes_ids_creates_no_duplicates(server: FixtureServer,
                                                                 tmp_path: Path) -> None:
     url = serve(server, "/cms", [("old-1", "Sommerfest", "https://verein.example/fest", OTHER)])

@@ -24,8 +24,9 @@ in evaluate.py): the pipeline never compares two entries of the *same* partner
 apart; only a partner's language versions of one article are joined, and the
 corpus has none); its two copies of one story become one story only through
 another partner's copy that matches both. Same-source pairs are therefore
-neither expected positives nor counted as predictions in the headline figures. They are reported on their own line, and the literal
-evaluate.py definition (all pairs) is printed too.
+neither expected positives nor counted as predictions in the headline figures.
+They are reported on their own line, and the literal evaluate.py definition (all
+pairs) is printed too.
 
     PYTHONPATH=. python bench/dedup/pipeline.py [--seed 7] [--order rounds|all]
 """
