@@ -176,6 +176,9 @@ def m008_publish_changes(db: sqlite_utils.Database) -> None:
     db.execute(f"CREATE TRIGGER publish_source_updated AFTER UPDATE ON sources "
                f"WHEN {differs} BEGIN INSERT INTO publish_changes (kind, source_id) "
                f"VALUES ('source', NEW.id); END")
+    # a feed's items in arrival order, read from the index alone (no entry's content)
+    db.execute("CREATE INDEX idx_entries_publishing ON entries "
+               "(story_id, language, source_id, published)")
 
 
 _STATE_FIELDS = [f.name for f in dataclasses.fields(SourceState) if f.name != "entry_count"]
@@ -607,22 +610,35 @@ class Store:
 
     def feed_index(self, query: FeedQuery, *, priorities: Mapping[str, int] | None = None
                    ) -> list[tuple[int, int, str, str]]:
-        """Every item of a feed in arrival order, narrow (no content): its sequence
-        (the story in merged feeds, else the entry), the entry that shows it (chosen
-        as :meth:`feed_items` does), that entry's source and publication date."""
-        clause, params = _where(query, "e.")
-        if query.merged:
-            priority, priority_params = _priority_sql(priorities or {})
-            sql = (f"SELECT sequence, id, source_id, published FROM (SELECT e.story_id AS "
-                   f"sequence, e.id, e.source_id, e.published, ROW_NUMBER() OVER (PARTITION "
-                   f"BY e.story_id ORDER BY {priority} DESC, e.published ASC, e.id ASC) AS "
-                   f"rank FROM entries e JOIN stories s ON s.id = e.story_id {clause}) "
-                   f"WHERE rank = 1 ORDER BY sequence")
-            params = priority_params + params
-        else:
-            sql = (f"SELECT e.id, e.id, e.source_id, e.published FROM entries e {clause} "
-                   f"ORDER BY e.id")
-        return [(int(a), int(b), str(c), str(d)) for a, b, c, d in self.db.execute(sql, params)]
+        """Every item of a feed in arrival order, narrow (no content, read from the
+        index of m008): its sequence (the story in merged feeds, else the entry), the
+        entry that shows it (chosen as :meth:`feed_items` does: the highest priority,
+        then the earliest), that entry's source and publication date."""
+        clause, params = _where(query, "")
+        if not query.merged:
+            return [(int(a), int(b), str(c), str(d)) for a, b, c, d in self.db.execute(
+                f"SELECT id, id, source_id, published FROM entries {clause} ORDER BY id",
+                params)]
+        priority = priorities or {}
+        stories = {story for (story,) in self.db.execute("SELECT id FROM stories")}
+        index: list[tuple[int, int, str, str]] = []
+        best: tuple[int, str, int] | None = None
+        chosen: tuple[int, int, str, str] | None = None
+        for story, entry, source, published in self.db.execute(
+                f"SELECT story_id, id, source_id, published FROM entries INDEXED BY "
+                f"idx_entries_publishing {clause} ORDER BY story_id", params):
+            if story not in stories:
+                continue  # (as the join in feed_items)
+            rank = (-priority.get(source, 0), published, entry)
+            if chosen is None or story != chosen[0]:
+                if chosen is not None:
+                    index.append(chosen)
+                best, chosen = rank, (story, entry, source, published)
+            elif best is None or rank < best:
+                best, chosen = rank, (story, entry, source, published)
+        if chosen is not None:
+            index.append(chosen)
+        return index
 
     def items_of(self, entry_ids: Sequence[int], *, merged: bool,
                  names: Mapping[str, str] | None = None) -> list[FeedItem]:
