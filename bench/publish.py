@@ -7,7 +7,9 @@ ingested portal instead, such as ``bench/ingest.py``'s). Then, each in a fresh
 process through the public API:
 
 * **change** (3 times below 5,000 entries, once above): one partner publishes one
-  new entry (its feed, with one more item, is served from a scratch folder) and
+  new entry, newer than any stored, so that it enters the combined feed, its
+  language's and its partner's (its feed, with a copy of its first item under a new
+  id, link, title and date, is served from a scratch folder) and
   ``aggregator.service.fetch_once(settings, [that source])`` runs, the source fetched
   from the scratch server but the settings, and so the URL the outputs show for that
   partner, left as they are (a changed feeds.toml is another case): the figure is the
@@ -36,6 +38,8 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +51,9 @@ import ingest
 import measure
 
 
-def with_new_entry(document: str, stamp: str) -> str:
-    """The feed with one more item: a copy of its first, under a new id, link and title."""
+def with_new_entry(document: str, stamp: str, when: datetime) -> str:
+    """The feed with one more item: a copy of its first, under a new id, link and title,
+    published at ``when``."""
     for start_tag, end_tag in (("<item>", "</item>"), ("<entry>", "</entry>")):
         start = document.find(start_tag)
         if start >= 0:
@@ -57,6 +62,10 @@ def with_new_entry(document: str, stamp: str) -> str:
             item = re.sub(r"\?p=\d+", f"?p=new-{stamp}", item)
             item = re.sub(r"/news/\d+", f"/news/new-{stamp}", item)
             item = re.sub(r"<title>", f"<title>Neu {stamp}: ", item, count=1)
+            item = re.sub(r"<pubDate>[^<]*</pubDate>",
+                          f"<pubDate>{format_datetime(when)}</pubDate>", item)
+            item = re.sub(r"<(published|updated)>[^<]*</",
+                          lambda match: f"<{match[1]}>{when.isoformat()}</", item)
             return document[:start] + item + "\n" + document[start:]
     raise ValueError("no item in the feed")
 
@@ -74,7 +83,10 @@ def child_change(workdir: Path, corpus_path: Path, source_id: str) -> dict[str, 
     (scratch / "feeds").mkdir()
     original = (corpus_path / "feeds" / Path(info.path).name).read_text("utf-8")
     served = scratch / "feeds" / Path(info.path).name
-    served.write_text(with_new_entry(original, str(time.time_ns())), "utf-8")
+    # newer than anything stored: it enters every window it belongs to (combined,
+    # its language, its partner), as news does
+    newest = corpus.REFERENCE + timedelta(hours=1)
+    served.write_text(with_new_entry(original, str(time.time_ns()), newest), "utf-8")
     try:
         with feedserver.running(scratch, 0) as port:
             # fetched from the scratch server; published with the settings as they are
@@ -85,8 +97,8 @@ def child_change(workdir: Path, corpus_path: Path, source_id: str) -> dict[str, 
             total = time.perf_counter() - started
             # once more in the same process, as in a running service (`aggregator run`):
             # the libraries' data (CLDR dates, language names, templates) already loaded
-            served.write_text(with_new_entry(served.read_text("utf-8"), str(time.time_ns())),
-                              "utf-8")
+            served.write_text(with_new_entry(served.read_text("utf-8"), str(time.time_ns()),
+                                             newest + timedelta(minutes=1)), "utf-8")
             again_results, again = asyncio.run(service.fetch_once(settings, [changed]))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
