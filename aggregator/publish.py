@@ -196,13 +196,14 @@ def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output
         return reader.items_of([row[1] for row in rows], merged=query.merged,
                                names=context.names)
 
-    window = heapq.nlargest(size, index, key=lambda row: (_when(row[3]), row[0]))
+    # newest first (dates are stored in UTC: text order is time order)
+    window = heapq.nlargest(size, index, key=lambda row: (row[3], row[0]))
     links = [("prev-archive", _archive_url(settings, spec, archives))] if archives else []
     # the combined page also comes in one variant per language, that language first,
     # for readers whose browser asks for it (Accept-Language on /)
     variants = {code: f"index.{code}.html" for code in languages} if spec.stem == "feed" else {}
     pages = [spec.page, *variants.values()] if spec.page else []
-    digest = _digest(context.fingerprint, spec.stem, window, links, languages)
+    digest = _digest(context.fingerprint, spec.stem, _shown(window), links, languages)
     if changed(window) or output.stale(spec.stem, digest, _paths(spec.stem, pages)):
         document = context.document(spec.stem, spec.title, items(window), query.language,
                                     links)
@@ -228,7 +229,7 @@ def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output
             page_links.append(("next-archive", _archive_url(settings, spec, number + 1)))
         stem = f"archive/{spec.stem}/{number}"
         # a full page rarely changes: only when one of its items does
-        digest = _digest(context.fingerprint, stem, rows, page_links)
+        digest = _digest(context.fingerprint, stem, _shown(rows), page_links)
         if changed(rows) or output.stale(stem, digest, [stem + ".atom"]):
             archive = context.document(stem, f"{spec.title} (archive {number})", items(rows),
                                        query.language, page_links, archive=True)
@@ -242,12 +243,14 @@ _PUBLISHED = "@publish"
 _LANGUAGES = "@languages"
 
 
+def _shown(rows: Sequence[tuple[int, int, str, str]]) -> str:
+    """Which items a document shows, through which entries (what else an item shows
+    changes only with a change the log has)."""
+    return " ".join(f"{row[0]}:{row[1]}" for row in rows)
+
+
 def _digest(*inputs: object) -> str:
     return hashlib.sha256(repr(inputs).encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _when(published: str) -> datetime:
-    return datetime.fromisoformat(published)
 
 
 def _paths(stem: str, pages: Sequence[str]) -> list[str]:

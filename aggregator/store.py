@@ -176,9 +176,11 @@ def m008_publish_changes(db: sqlite_utils.Database) -> None:
     db.execute(f"CREATE TRIGGER publish_source_updated AFTER UPDATE ON sources "
                f"WHEN {differs} BEGIN INSERT INTO publish_changes (kind, source_id) "
                f"VALUES ('source', NEW.id); END")
-    # a feed's items in arrival order, read from the index alone (no entry's content)
+    # a feed's items in arrival order, read from an index alone (no entry's content)
     db.execute("CREATE INDEX idx_entries_publishing ON entries "
                "(story_id, language, source_id, published)")
+    db.execute("CREATE INDEX idx_entries_publishing_language ON entries "
+               "(language, story_id, source_id, published)")
 
 
 _STATE_FIELDS = [f.name for f in dataclasses.fields(SourceState) if f.name != "entry_count"]
@@ -610,32 +612,35 @@ class Store:
 
     def feed_index(self, query: FeedQuery, *, priorities: Mapping[str, int] | None = None
                    ) -> list[tuple[int, int, str, str]]:
-        """Every item of a feed in arrival order, narrow (no content, read from the
-        index of m008): its sequence (the story in merged feeds, else the entry), the
-        entry that shows it (chosen as :meth:`feed_items` does: the highest priority,
-        then the earliest), that entry's source and publication date."""
+        """Every item of a feed in arrival order, narrow (read from m008's covering
+        indexes, no entry's content): its sequence (the story in merged feeds, else
+        the entry), the entry that shows it (chosen as :meth:`feed_items` does: the
+        highest priority, then the earliest), that entry's source and publication
+        date (UTC ISO 8601: text order is time order)."""
         clause, params = _where(query, "")
         if not query.merged:
-            return [(int(a), int(b), str(c), str(d)) for a, b, c, d in self.db.execute(
+            return self.db.execute(
                 f"SELECT id, id, source_id, published FROM entries {clause} ORDER BY id",
-                params)]
+                params).fetchall()
+        # (a story's row is never deleted: every entry's story exists, as the join in
+        # feed_items asks; only an entry being inserted has none yet)
+        clause = f"{clause} AND story_id IS NOT NULL" if clause else \
+            "WHERE story_id IS NOT NULL"
+        rows: list[tuple[int, int, str, str]] = self.db.execute(
+            f"SELECT story_id, id, source_id, published FROM entries {clause} "
+            f"ORDER BY story_id", params).fetchall()
         priority = priorities or {}
-        stories = {story for (story,) in self.db.execute("SELECT id FROM stories")}
         index: list[tuple[int, int, str, str]] = []
-        best: tuple[int, str, int] | None = None
         chosen: tuple[int, int, str, str] | None = None
-        for story, entry, source, published in self.db.execute(
-                f"SELECT story_id, id, source_id, published FROM entries INDEXED BY "
-                f"idx_entries_publishing {clause} ORDER BY story_id", params):
-            if story not in stories:
-                continue  # (as the join in feed_items)
-            rank = (-priority.get(source, 0), published, entry)
-            if chosen is None or story != chosen[0]:
-                if chosen is not None:
-                    index.append(chosen)
-                best, chosen = rank, (story, entry, source, published)
-            elif best is None or rank < best:
-                best, chosen = rank, (story, entry, source, published)
+        for row in rows:
+            if chosen is not None and row[0] == chosen[0]:  # another copy of the story
+                if (-priority.get(row[2], 0), row[3], row[1]) < \
+                        (-priority.get(chosen[2], 0), chosen[3], chosen[1]):
+                    chosen = row
+                continue
+            if chosen is not None:
+                index.append(chosen)
+            chosen = row
         if chosen is not None:
             index.append(chosen)
         return index
