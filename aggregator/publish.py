@@ -103,6 +103,7 @@ class PublishReport:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     duration: float = 0.0
+    cpu: float = 0.0  # seconds of processor time (of the thread that published)
 
     @property
     def changed_feeds(self) -> list[str]:
@@ -129,10 +130,10 @@ def publish_all(reader: EntryReader, settings: Settings) -> PublishReport:
     """Render every output from the database into ``settings.output_dir``: the
     documents that a change since the last publish reaches (all of them when the
     settings or the program changed), and those whose files are missing."""
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.thread_time()
     report = PublishReport()
     changes = reader.publish_changes()  # first: whatever changes after it waits its turn
-    context = _Context(settings, reader.states())
+    context = _Context(settings, reader.states)
     languages = [code for code in reader.languages() if code]
     output = _Output(settings.output_dir, reader.documents(), report)
     everything = output.known.get(_PUBLISHED) != context.fingerprint
@@ -146,13 +147,16 @@ def publish_all(reader: EntryReader, settings: Settings) -> PublishReport:
                           None if everything else changes)
         else:
             output.skip(spec, languages)
-    output.write("sources.opml", render_opml(settings.title, settings.base_url,
-                                             settings.sources))
+    if everything or not output.exists("sources.opml"):  # (made of the settings alone)
+        output.write("sources.opml", render_opml(settings.title, settings.base_url,
+                                                 settings.sources))
+    else:
+        report.unchanged.append("sources.opml")
     _publish_events(reader, settings, output, datetime.now(UTC))
     output.remember(_PUBLISHED, context.fingerprint)
     output.remember(_LANGUAGES, repr(languages))
     reader.published(changes.upto, output.digests, output.forget)
-    report.duration = time.monotonic() - started
+    report.duration, report.cpu = time.monotonic() - started, time.thread_time() - cpu_started
     log.info("publish: %d files written, %d unchanged", len(report.written),
              len(report.unchanged), extra={
                  "event": "publish", "written": len(report.written),
@@ -264,9 +268,11 @@ def _archive_url(settings: Settings, spec: FeedSpec, number: int) -> str:
 class _Context:
     """What every document needs to know about the sources."""
 
-    def __init__(self, settings: Settings, states: Mapping[str, SourceState]) -> None:
+    def __init__(self, settings: Settings,
+                 states: Callable[[], Mapping[str, SourceState]]) -> None:
         self.settings = settings
-        self.states = states
+        self._read_states = states
+        self._states: Mapping[str, SourceState] | None = None
         self.sources = {source.id: source for source in settings.sources}
         self.names = {source.id: source.name for source in settings.sources}
         self.priorities = {source.id: source.priority for source in settings.sources}
@@ -275,6 +281,13 @@ class _Context:
         self.fingerprint = _digest(__version__, settings.title, settings.base_url,
                                    settings.description, settings.websub_hub,
                                    settings.languages, settings.max_entries, settings.sources)
+
+    @property
+    def states(self) -> Mapping[str, SourceState]:
+        """The sources' states, read when a document is first rendered."""
+        if self._states is None:
+            self._states = self._read_states()
+        return self._states
 
     def self_url(self, stem: str) -> str:
         return self.settings.base_url + stem
@@ -366,6 +379,7 @@ class _Output:
         self.report = report
         self.digests: dict[str, str] = {}
         self.forget: list[str] = []
+        self._present: set[str] | None = None  # the files under root, found by one walk
         self.archives: dict[str, list[str]] = {}  # feed stem -> its archive pages' stems
         for stem in known:
             if stem.startswith("archive/"):
@@ -375,15 +389,14 @@ class _Output:
     def stale(self, stem: str, digest: str, paths: Sequence[str]) -> bool:
         """Whether a document must be rendered: its inputs differ from those of its
         files, or one of them is missing."""
-        if self.known.get(stem) == digest and all((self.root / path).exists()
-                                                  for path in paths):
+        if self.known.get(stem) == digest and all(self.exists(path) for path in paths):
             self.report.unchanged.extend(paths)
             return False
         return True
 
     def missing(self, spec: FeedSpec, languages: Sequence[str]) -> bool:
         """Whether a feed's document or one of its files was never published."""
-        return any(stem not in self.known or not (self.root / path).exists()
+        return any(stem not in self.known or not self.exists(path)
                    for stem, path in self._files(spec, languages))
 
     def skip(self, spec: FeedSpec, languages: Sequence[str]) -> None:
@@ -399,6 +412,13 @@ class _Output:
         for stem in self.archives.get(spec.stem, ()):
             yield stem, stem + ".atom"
 
+    def exists(self, relative: str) -> bool:
+        if self._present is None:
+            root = str(self.root)
+            self._present = {f"{folder[len(root) + 1:]}/{name}".lstrip("/")
+                             for folder, _, names in os.walk(root) for name in names}
+        return relative in self._present
+
     def remember(self, stem: str, digest: str) -> None:
         if self.known.get(stem) != digest:
             self.digests[stem] = digest
@@ -411,6 +431,8 @@ class _Output:
 
     def write(self, relative: str, data: bytes) -> None:
         written = write_if_changed(self.root / relative, data)
+        if self._present is not None:
+            self._present.add(relative)
         (self.report.written if written else self.report.unchanged).append(relative)
 
 
