@@ -13,9 +13,14 @@ time. The subscription document (``feed.atom``) shows the newest ``max_entries``
 by publication date and links the newest archive page with ``prev-archive``, so
 following ``prev-archive`` from any feed reaches every item exactly once.
 
-Every document's inputs are hashed; a document whose inputs did not change is
-not rendered again (the hashes live in the database), so a publish after a
-small change costs little even with a large archive.
+Publishing is incremental. The database logs what changed since the last publish
+(triggers, see :mod:`aggregator.store`); only the feeds a change can reach are
+read, and only narrowly (which entry shows each item, no content); a document is
+rendered when it shows an item that changed, or when the items it shows or its
+links differ from the digest recorded when it was last rendered (digests live in
+the database too). Settings or program changes render everything; a publish with
+nothing changed reads almost nothing. The outputs are the same as those of a
+publish from scratch (``tests/test_incremental_publish.py``).
 """
 
 from __future__ import annotations

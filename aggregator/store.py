@@ -559,14 +559,6 @@ class Store:
                 "language", names)
         return copies, translations
 
-    def document_digest(self, path: str) -> str | None:
-        row = self.db.execute("SELECT digest FROM documents WHERE path = ?", [path]).fetchone()
-        return row[0] if row else None
-
-    def set_document_digest(self, path: str, digest: str) -> None:
-        with self.db.atomic():
-            self.db.table("documents").upsert({"path": path, "digest": digest}, pk="path")
-
     def publish_changes(self) -> PublishChanges:
         """What changed since the last :meth:`published` (the triggers' log), and
         whom it reaches: the languages and sources of every member of a changed story
