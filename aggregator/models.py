@@ -416,3 +416,29 @@ class Document:
     subtitle: str | None = None
     links: tuple[tuple[str, str], ...] = ()  # (rel, href): prev-archive, current, hub, ...
     archive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PublishChanges:
+    """What changed in the database since the last publish, and which feeds that can
+    reach. ``upto``: the last change counted (None: nothing changed). A merged feed's
+    item is a story (it shows every member), a partner's feed's item an entry."""
+
+    upto: int | None = None
+    entries: frozenset[int] = frozenset()  # entries inserted, updated or deleted
+    stories: frozenset[int] = frozenset()  # stories any of whose members changed
+    states: frozenset[str] = frozenset()  # sources whose attribution changed
+    entry_sources: frozenset[str] = frozenset()  # sources of those entries (before, after)
+    entry_languages: frozenset[str | None] = frozenset()
+    member_sources: frozenset[str] = frozenset()  # sources of those stories' members
+    member_languages: frozenset[str | None] = frozenset()
+
+    def reach(self, merged: bool, language: str | None,
+              source_ids: Sequence[str] | None) -> bool:
+        """Whether a feed of this selection may show anything that changed."""
+        if self.upto is None:
+            return False
+        sources, languages = ((self.member_sources, self.member_languages) if merged
+                              else (self.entry_sources, self.entry_languages))
+        return (language is None or language in languages) and (
+            source_ids is None or not sources.isdisjoint(source_ids))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -21,6 +22,11 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+#: a story is shown on several pages (the combined one in every language, its own
+#: language's, its partner's): its date is formatted once per language
+_when = lru_cache(maxsize=8192)(format_when)
 
 
 def _time(value: datetime | None) -> str | None:
@@ -70,7 +76,7 @@ def stories_page(document: Document, *, base_url: str, languages: Iterable[str],
         "title": story.title, "link": story.link, "language": story.language,
         "direction": "rtl" if is_rtl(story.language) else "auto",
         "iso": story.published.isoformat(),
-        "when": format_when(story.published, document.language or story.language),
+        "when": _when(story.published, document.language or story.language),
         "credit": ", ".join([story.source.name, *(copy.name for copy in story.copies)]),
         # sanitised by aggregator.sanitize before it was stored
         "summary": Markup(story.summary_html or story.content_html),

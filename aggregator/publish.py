@@ -13,20 +13,26 @@ time. The subscription document (``feed.atom``) shows the newest ``max_entries``
 by publication date and links the newest archive page with ``prev-archive``, so
 following ``prev-archive`` from any feed reaches every item exactly once.
 
-Every document's inputs are hashed; a document whose inputs did not change is
-not rendered again (the hashes live in the database), so a publish after a
-small change costs little even with a large archive.
+Publishing is incremental. The database logs what changed since the last publish
+(triggers, see :mod:`aggregator.store`); only the feeds a change can reach are
+read, and only narrowly (which entry shows each item, no content); a document is
+rendered when it shows an item that changed, or when the items it shows or its
+links differ from the digest recorded when it was last rendered (digests live in
+the database too). Settings or program changes render everything; a publish with
+nothing changed reads almost nothing. The outputs are the same as those of a
+publish from scratch (``tests/test_incremental_publish.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import html
 import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +48,7 @@ from .models import (
     Document,
     FeedItem,
     FeedQuery,
+    PublishChanges,
     Settings,
     SourceConfig,
     SourceKind,
@@ -65,18 +72,22 @@ FORMATS: dict[str, Callable[[Document], bytes]] = {
 class EntryReader(Protocol):
     """What publishing needs from the database (the store provides it)."""
 
-    def feed_items(self, query: FeedQuery, *, names: Mapping[str, str] | None = None,
-                   priorities: Mapping[str, int] | None = None,
-                   newest: int | None = None,
-                   page: tuple[int, int] | None = None) -> list[FeedItem]: ...
+    def publish_changes(self) -> PublishChanges: ...
+
+    def feed_index(self, query: FeedQuery, *, priorities: Mapping[str, int] | None = None
+                   ) -> list[tuple[int, int, str, str]]: ...
+
+    def items_of(self, entry_ids: Sequence[int], *, merged: bool,
+                 names: Mapping[str, str] | None = None) -> list[FeedItem]: ...
 
     def languages(self) -> dict[str, int]: ...
 
     def states(self) -> dict[str, SourceState]: ...
 
-    def document_digest(self, path: str) -> str | None: ...
+    def documents(self) -> dict[str, str]: ...
 
-    def set_document_digest(self, path: str, digest: str) -> None: ...
+    def published(self, upto: int | None, digests: Mapping[str, str],
+                  forget: Iterable[str] = ()) -> None: ...
 
     def events(self, ending_after: datetime, *,
                source_ids: Iterable[str] | None = None) -> list[StoredEntry]: ...
@@ -97,6 +108,7 @@ class PublishReport:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     duration: float = 0.0
+    cpu: float = 0.0  # seconds of processor time (of the thread that published)
 
     @property
     def changed_feeds(self) -> list[str]:
@@ -120,18 +132,36 @@ def feed_specs(settings: Settings, languages: Iterable[str]) -> list[FeedSpec]:
 
 
 def publish_all(reader: EntryReader, settings: Settings) -> PublishReport:
-    """Render every output from the database into ``settings.output_dir``."""
-    started = time.monotonic()
+    """Render every output from the database into ``settings.output_dir``: the
+    documents that a change since the last publish reaches (all of them when the
+    settings or the program changed), and those whose files are missing."""
+    started, cpu_started = time.monotonic(), time.thread_time()
     report = PublishReport()
-    context = _Context(settings, reader.states())
+    changes = reader.publish_changes()  # first: whatever changes after it waits its turn
+    context = _Context(settings, reader.states)
     languages = [code for code in reader.languages() if code]
-    output = _Output(settings.output_dir, reader, report)
+    output = _Output(settings.output_dir, reader.documents(), report)
+    everything = output.known.get(_PUBLISHED) != context.fingerprint
+    # the language list is on every HTML page: a new language reaches every window
+    new_languages = output.known.get(_LANGUAGES) != repr(languages)
     for spec in feed_specs(settings, languages):
-        _publish_feed(spec, reader, context, output, languages)
-    output.write("sources.opml", render_opml(settings.title, settings.base_url,
-                                             settings.sources))
+        query = spec.query
+        if everything or new_languages or output.missing(spec, languages) or changes.reach(
+                query.merged, query.language, query.source_ids):
+            _publish_feed(spec, reader, context, output, languages,
+                          None if everything else changes)
+        else:
+            output.skip(spec, languages)
+    if everything or not output.exists("sources.opml"):  # (made of the settings alone)
+        output.write("sources.opml", render_opml(settings.title, settings.base_url,
+                                                 settings.sources))
+    else:
+        report.unchanged.append("sources.opml")
     _publish_events(reader, settings, output, datetime.now(UTC))
-    report.duration = time.monotonic() - started
+    output.remember(_PUBLISHED, context.fingerprint)
+    output.remember(_LANGUAGES, repr(languages))
+    reader.published(changes.upto, output.digests, output.forget)
+    report.duration, report.cpu = time.monotonic() - started, time.thread_time() - cpu_started
     log.info("publish: %d files written, %d unchanged", len(report.written),
              len(report.unchanged), extra={
                  "event": "publish", "written": len(report.written),
@@ -153,24 +183,39 @@ def _publish_events(reader: EntryReader, settings: Settings, output: _Output,
 
 
 def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output: _Output,
-                  languages: Sequence[str]) -> None:
+                  languages: Sequence[str], changes: PublishChanges | None) -> None:
+    """One feed's documents: those whose items or links changed, or that show an item
+    that changed (``changes``; None: every document is rendered)."""
     settings = context.settings
     size = settings.max_entries
     query = spec.query
-    # one query for the whole feed: the subscription window and every archive page are
-    # cut from it (a query per page would read the feed once per page)
-    everything = reader.feed_items(query, names=context.names, priorities=context.priorities)
-    archives = -(-len(everything) // size)  # ceiling division
-    items = sorted(everything, key=lambda item: (item.stored.published, item.sequence),
-                   reverse=True)[:size]
+    # one narrow query for the whole feed: which entry shows each item, in arrival
+    # order; the subscription window and every archive page are cut from it, and
+    # only the documents that must be rendered read their items in full
+    index = reader.feed_index(query, priorities=context.priorities)
+    archives = -(-len(index) // size)  # ceiling division
+
+    def changed(rows: Sequence[tuple[int, int, str, str]]) -> bool:
+        if changes is None:
+            return True
+        shown = changes.stories if query.merged else changes.entries
+        return any(row[0] in shown or row[2] in changes.states for row in rows)
+
+    def items(rows: Sequence[tuple[int, int, str, str]]) -> list[FeedItem]:
+        return reader.items_of([row[1] for row in rows], merged=query.merged,
+                               names=context.names)
+
+    # newest first (dates are stored in UTC: text order is time order)
+    window = heapq.nlargest(size, index, key=lambda row: (row[3], row[0]))
     links = [("prev-archive", _archive_url(settings, spec, archives))] if archives else []
-    document = context.document(spec.stem, spec.title, items, query.language, links)
     # the combined page also comes in one variant per language, that language first,
     # for readers whose browser asks for it (Accept-Language on /)
     variants = {code: f"index.{code}.html" for code in languages} if spec.stem == "feed" else {}
     pages = [spec.page, *variants.values()] if spec.page else []
-    digest = output.changed_inputs(spec.stem, repr(document), pages, extra=languages)
-    if digest is not None:
+    digest = _digest(context.fingerprint, spec.stem, _shown(window), links, languages)
+    if changed(window) or output.stale(spec.stem, digest, _paths(spec.stem, pages)):
+        document = context.document(spec.stem, spec.title, items(window), query.language,
+                                    links)
         for suffix, render in FORMATS.items():
             output.write(spec.stem + suffix, render(document))
         default_language = query.language or (settings.languages or ("de",))[0]
@@ -183,23 +228,42 @@ def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output
             output.write(path, stories_page(
                 replace(document, stories=tuple(first)), base_url=settings.base_url,
                 languages=languages, page_language=code).encode("utf-8"))
-        output.remember(spec.stem, digest)
+    output.remember(spec.stem, digest)
     for number in range(1, archives + 1):
-        page_items = everything[(number - 1) * size:number * size]
+        rows = index[(number - 1) * size:number * size]
         page_links = [("current", context.self_url(spec.stem) + ".atom")]
         if number > 1:
             page_links.append(("prev-archive", _archive_url(settings, spec, number - 1)))
         if number < archives:
             page_links.append(("next-archive", _archive_url(settings, spec, number + 1)))
         stem = f"archive/{spec.stem}/{number}"
-        # a full page rarely changes: compare its inputs before presenting anything
-        digest = output.changed_inputs(
-            stem, f"{context.fingerprint}\n{page_items!r}\n{page_links!r}", archive=True)
-        if digest is not None:
-            archive = context.document(stem, f"{spec.title} (archive {number})", page_items,
+        # a full page rarely changes: only when one of its items does
+        digest = _digest(context.fingerprint, stem, _shown(rows), page_links)
+        if changed(rows) or output.stale(stem, digest, [stem + ".atom"]):
+            archive = context.document(stem, f"{spec.title} (archive {number})", items(rows),
                                        query.language, page_links, archive=True)
             output.write(stem + ".atom", render_atom(archive))
-            output.remember(stem, digest)
+        output.remember(stem, digest)
+    output.forget_archives(spec.stem, archives)
+
+
+#: the documents table's records of the whole publish (no document path starts with @)
+_PUBLISHED = "@publish"
+_LANGUAGES = "@languages"
+
+
+def _shown(rows: Sequence[tuple[int, int, str, str]]) -> str:
+    """Which items a document shows, through which entries (what else an item shows
+    changes only with a change the log has)."""
+    return " ".join(f"{row[0]}:{row[1]}" for row in rows)
+
+
+def _digest(*inputs: object) -> str:
+    return hashlib.sha256(repr(inputs).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _paths(stem: str, pages: Sequence[str]) -> list[str]:
+    return [stem + suffix for suffix in FORMATS] + list(pages)
 
 
 def _archive_url(settings: Settings, spec: FeedSpec, number: int) -> str:
@@ -209,19 +273,26 @@ def _archive_url(settings: Settings, spec: FeedSpec, number: int) -> str:
 class _Context:
     """What every document needs to know about the sources."""
 
-    def __init__(self, settings: Settings, states: Mapping[str, SourceState]) -> None:
+    def __init__(self, settings: Settings,
+                 states: Callable[[], Mapping[str, SourceState]]) -> None:
         self.settings = settings
-        self.states = states
+        self._read_states = states
+        self._states: Mapping[str, SourceState] | None = None
         self.sources = {source.id: source for source in settings.sources}
         self.names = {source.id: source.name for source in settings.sources}
         self.priorities = {source.id: source.priority for source in settings.sources}
-        # everything besides the items that shapes a document
-        # (of a source's state only what attribution shows: not its fetch times)
-        self.fingerprint = repr((settings.title, settings.base_url, settings.description,
-                                 settings.websub_hub, settings.sources, sorted(
-                                     (key, state.feed_id, state.feed_title, state.feed_link,
-                                      state.feed_updated, state.moved_to, state.moved_from)
-                                     for key, state in states.items())))
+        # everything besides the items that shapes a document: the settings and the
+        # program (a source's attribution is an item's input: the change log has it)
+        self.fingerprint = _digest(__version__, settings.title, settings.base_url,
+                                   settings.description, settings.websub_hub,
+                                   settings.languages, settings.max_entries, settings.sources)
+
+    @property
+    def states(self) -> Mapping[str, SourceState]:
+        """The sources' states, read when a document is first rendered."""
+        if self._states is None:
+            self._states = self._read_states()
+        return self._states
 
     def self_url(self, stem: str) -> str:
         return self.settings.base_url + stem
@@ -304,34 +375,69 @@ def _wrap(fragment: str, language: str | None) -> str:
 
 
 class _Output:
-    """Writes files under the output folder, only when their bytes change, and skips
-    documents whose inputs did not change since the last publish."""
+    """Writes files under the output folder, only when their bytes change; knows the
+    digests of the documents' inputs at the last publish and collects the new ones."""
 
-    def __init__(self, root: Path, reader: EntryReader, report: PublishReport) -> None:
+    def __init__(self, root: Path, known: Mapping[str, str], report: PublishReport) -> None:
         self.root = root
-        self.reader = reader
+        self.known = known
         self.report = report
+        self.digests: dict[str, str] = {}
+        self.forget: list[str] = []
+        self._present: set[str] | None = None  # the files under root, found by one walk
+        self.archives: dict[str, list[str]] = {}  # feed stem -> its archive pages' stems
+        for stem in known:
+            if stem.startswith("archive/"):
+                self.archives.setdefault(stem[len("archive/"):].rsplit("/", 1)[0],
+                                         []).append(stem)
 
-    def changed_inputs(self, stem: str, inputs: str, pages: Sequence[str] = (),
-                       extra: object = None, *, archive: bool = False) -> str | None:
-        """The digest of a document's inputs if it must be rendered, None if its files
-        are there and were made from exactly these inputs."""
-        # a new version may render differently; ``extra``: other inputs of its pages
-        text = f"{__version__}\n{inputs}\n{extra!r}"
-        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        paths = [stem + ".atom"] if archive else [stem + suffix for suffix in FORMATS]
-        paths += pages
-        if self.reader.document_digest(stem) == digest and all(
-                (self.root / path).exists() for path in paths):
+    def stale(self, stem: str, digest: str, paths: Sequence[str]) -> bool:
+        """Whether a document must be rendered: its inputs differ from those of its
+        files, or one of them is missing."""
+        if self.known.get(stem) == digest and all(self.exists(path) for path in paths):
             self.report.unchanged.extend(paths)
-            return None
-        return digest
+            return False
+        return True
+
+    def missing(self, spec: FeedSpec, languages: Sequence[str]) -> bool:
+        """Whether a feed's document or one of its files was never published."""
+        return any(stem not in self.known or not self.exists(path)
+                   for stem, path in self._files(spec, languages))
+
+    def skip(self, spec: FeedSpec, languages: Sequence[str]) -> None:
+        """A feed no change reaches: its files stay as they are."""
+        self.report.unchanged.extend(path for _, path in self._files(spec, languages))
+
+    def _files(self, spec: FeedSpec, languages: Sequence[str]) -> Iterator[tuple[str, str]]:
+        pages = [spec.page] if spec.page else []
+        if spec.stem == "feed":
+            pages += [f"index.{code}.html" for code in languages]
+        for path in _paths(spec.stem, pages):
+            yield spec.stem, path
+        for stem in self.archives.get(spec.stem, ()):
+            yield stem, stem + ".atom"
+
+    def exists(self, relative: str) -> bool:
+        if self._present is None:
+            root = str(self.root)
+            self._present = {f"{folder[len(root) + 1:]}/{name}".lstrip("/")
+                             for folder, _, names in os.walk(root) for name in names}
+        return relative in self._present
 
     def remember(self, stem: str, digest: str) -> None:
-        self.reader.set_document_digest(stem, digest)
+        if self.known.get(stem) != digest:
+            self.digests[stem] = digest
+
+    def forget_archives(self, feed: str, count: int) -> None:
+        """Archive pages past the last one (after entries were removed) are not
+        published any more: forget their digests."""
+        self.forget += [stem for stem in self.archives.get(feed, ())
+                        if int(stem.rsplit("/", 1)[1]) > count]
 
     def write(self, relative: str, data: bytes) -> None:
         written = write_if_changed(self.root / relative, data)
+        if self._present is not None:
+            self._present.add(relative)
         (self.report.written if written else self.report.unchanged).append(relative)
 
 

@@ -29,6 +29,7 @@ from .models import (
     Event,
     FeedItem,
     FeedQuery,
+    PublishChanges,
     SourceState,
     StoreCounts,
     StoredEntry,
@@ -140,7 +141,6 @@ def m007_lookup_indexes(db: sqlite_utils.Database) -> None:
     db.table("entry_bands").create_index(["band", "source_id", "published"])
 
 
-
 @migrations()
 def m008_band_table(db: sqlite_utils.Database) -> None:
     """Band keys in one B-tree that answers the candidate query by itself: the band,
@@ -154,6 +154,48 @@ def m008_band_table(db: sqlite_utils.Database) -> None:
                "entry_id FROM entry_bands WHERE published IS NOT NULL AND source_id IS NOT NULL")
     db.execute("DROP TABLE entry_bands")
     db.execute("ALTER TABLE entry_bands_new RENAME TO entry_bands")
+
+
+#: what a change log row records of an entry (before and after a change)
+_LOGGED = "entry_id, story_id, source_id, language"
+
+
+@migrations()
+def m009_publish_changes(db: sqlite_utils.Database) -> None:
+    """A log of what changed since the last publish, kept by triggers so that no
+    writer has to remember it: entries inserted, updated (before and after) or
+    deleted, stories, and sources whose attribution (what ``atom:source`` shows)
+    changed. Publishing reads it to render only the documents a change reaches, then
+    clears what it has published."""
+    db.execute("CREATE TABLE publish_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+               "kind TEXT NOT NULL, entry_id INTEGER, story_id INTEGER, source_id TEXT, "
+               "language TEXT)")
+    old = "'entry', OLD.id, OLD.story_id, OLD.source_id, OLD.language"
+    new = "'entry', NEW.id, NEW.story_id, NEW.source_id, NEW.language"
+    log = f"INSERT INTO publish_changes (kind, {_LOGGED}) VALUES"
+    db.execute(f"CREATE TRIGGER publish_entry_inserted AFTER INSERT ON entries "
+               f"BEGIN {log} ({new}); END")
+    db.execute(f"CREATE TRIGGER publish_entry_updated AFTER UPDATE ON entries "
+               f"BEGIN {log} ({old}), ({new}); END")
+    db.execute(f"CREATE TRIGGER publish_entry_deleted AFTER DELETE ON entries "
+               f"BEGIN {log} ({old}); END")
+    for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+        db.execute(f"CREATE TRIGGER publish_story_{event.lower()}d AFTER {event} ON stories "
+                   f"BEGIN INSERT INTO publish_changes (kind, story_id) "
+                   f"VALUES ('story', {row}.id); END")
+    shown = ("feed_id", "feed_title", "feed_link", "feed_updated", "moved_to", "moved_from")
+    differs = " OR ".join(f"OLD.{name} IS NOT NEW.{name}" for name in shown)
+    db.execute("CREATE TRIGGER publish_source_inserted AFTER INSERT ON sources "
+               "BEGIN INSERT INTO publish_changes (kind, source_id) VALUES ('source', NEW.id); "
+               "END")
+    db.execute(f"CREATE TRIGGER publish_source_updated AFTER UPDATE ON sources "
+               f"WHEN {differs} BEGIN INSERT INTO publish_changes (kind, source_id) "
+               f"VALUES ('source', NEW.id); END")
+    # a feed's items in arrival order, read from an index alone (no entry's content)
+    db.execute("CREATE INDEX idx_entries_publishing ON entries "
+               "(story_id, language, source_id, published)")
+    db.execute("CREATE INDEX idx_entries_publishing_language ON entries "
+               "(language, story_id, source_id, published)")
 
 
 _STATE_FIELDS = [f.name for f in dataclasses.fields(SourceState) if f.name != "entry_count"]
@@ -569,13 +611,121 @@ class Store:
                 "language", names)
         return copies, translations
 
-    def document_digest(self, path: str) -> str | None:
-        row = self.db.execute("SELECT digest FROM documents WHERE path = ?", [path]).fetchone()
-        return row[0] if row else None
+    def publish_changes(self) -> PublishChanges:
+        """What changed since the last :meth:`published` (the triggers' log), and
+        whom it reaches: the languages and sources of every member of a changed story
+        (a merged feed shows them all), of changed entries before and after."""
+        upto = self.db.execute("SELECT max(seq) FROM publish_changes").fetchone()[0]
+        if upto is None:
+            return PublishChanges()
+        entries: set[int] = set()
+        stories: set[int] = set()
+        states: set[str] = set()
+        sources: set[str] = set()
+        languages: set[str | None] = set()
+        for kind, entry_id, story_id, source_id, language in self.db.execute(
+                f"SELECT kind, {_LOGGED} FROM publish_changes WHERE seq <= ?", [upto]):
+            if kind == "source":
+                states.add(source_id)
+                continue
+            if story_id is not None:
+                stories.add(story_id)
+            if kind == "entry":
+                entries.add(entry_id)
+                sources.add(source_id)
+                languages.add(language)
+        member_sources, member_languages = set(sources), set(languages)
+        for chunk in _chunks(sorted(stories)):
+            for source_id, language in self.db.execute(
+                    f"SELECT DISTINCT source_id, language FROM entries WHERE story_id IN "
+                    f"({','.join('?' * len(chunk))})", chunk):
+                member_sources.add(source_id)
+                member_languages.add(language)
+        for chunk in _chunks(sorted(states)):
+            shown = {language for (language,) in self.db.execute(
+                f"SELECT DISTINCT language FROM entries WHERE source_id IN "
+                f"({','.join('?' * len(chunk))})", chunk)}
+            languages |= shown
+            member_languages |= shown
+        return PublishChanges(
+            upto=upto, entries=frozenset(entries), stories=frozenset(stories),
+            states=frozenset(states), entry_sources=frozenset(sources | states),
+            entry_languages=frozenset(languages),
+            member_sources=frozenset(member_sources | states),
+            member_languages=frozenset(member_languages))
 
-    def set_document_digest(self, path: str, digest: str) -> None:
+    def feed_index(self, query: FeedQuery, *, priorities: Mapping[str, int] | None = None
+                   ) -> list[tuple[int, int, str, str]]:
+        """Every item of a feed in arrival order, narrow (read from m009's covering
+        indexes, no entry's content): its sequence (the story in merged feeds, else
+        the entry), the entry that shows it (chosen as :meth:`feed_items` does: the
+        highest priority, then the earliest), that entry's source and publication
+        date (UTC ISO 8601: text order is time order)."""
+        clause, params = _where(query, "")
+        if not query.merged:
+            return self.db.execute(
+                f"SELECT id, id, source_id, published FROM entries {clause} ORDER BY id",
+                params).fetchall()
+        # (a story's row is never deleted: every entry's story exists, as the join in
+        # feed_items asks; only an entry being inserted has none yet)
+        clause = f"{clause} AND story_id IS NOT NULL" if clause else \
+            "WHERE story_id IS NOT NULL"
+        rows: list[tuple[int, int, str, str]] = self.db.execute(
+            f"SELECT story_id, id, source_id, published FROM entries {clause} "
+            f"ORDER BY story_id", params).fetchall()
+        priority = priorities or {}
+        index: list[tuple[int, int, str, str]] = []
+        chosen: tuple[int, int, str, str] | None = None
+        for row in rows:
+            if chosen is not None and row[0] == chosen[0]:  # another copy of the story
+                if (-priority.get(row[2], 0), row[3], row[1]) < \
+                        (-priority.get(chosen[2], 0), chosen[3], chosen[1]):
+                    chosen = row
+                continue
+            if chosen is not None:
+                index.append(chosen)
+            chosen = row
+        if chosen is not None:
+            index.append(chosen)
+        return index
+
+    def items_of(self, entry_ids: Sequence[int], *, merged: bool,
+                 names: Mapping[str, str] | None = None) -> list[FeedItem]:
+        """The feed items shown by these entries (from :meth:`feed_index`), in that
+        order: as in :meth:`feed_items`, under the story in merged feeds."""
+        rows: dict[int, dict[str, Any]] = {}
+        select = ("SELECT e.*, s.uid AS item_uid, e.story_id AS sequence FROM entries e "
+                  "JOIN stories s ON s.id = e.story_id" if merged else
+                  "SELECT e.*, e.uid AS item_uid, e.id AS sequence FROM entries e")
+        for chunk in _chunks(list(entry_ids)):
+            cursor = self.db.execute(
+                f"{select} WHERE e.id IN ({','.join('?' * len(chunk))})", chunk)
+            columns = [description[0] for description in cursor.description]
+            for values in cursor:
+                row = dict(zip(columns, values, strict=True))
+                rows[row["id"]] = row
+        ordered = [rows[entry_id] for entry_id in entry_ids if entry_id in rows]
+        copies, translations = self._copies(ordered, names or {}) if merged else ({}, {})
+        return [FeedItem(uid=row["item_uid"], stored=_stored(row), sequence=row["sequence"],
+                         copies=copies.get(row["id"], ()),
+                         translations=translations.get(row["id"], ())) for row in ordered]
+
+    def documents(self) -> dict[str, str]:
+        """The digest of every published document's inputs, by path."""
+        return dict(self.db.execute("SELECT path, digest FROM documents").fetchall())
+
+    def published(self, upto: int | None, digests: Mapping[str, str],
+                  forget: Iterable[str] = ()) -> None:
+        """A publish is complete: remember its documents' digests, forget the ones
+        no longer published, and clear the change log up to ``upto``: one transaction."""
         with self.db.atomic():
-            self.db.table("documents").upsert({"path": path, "digest": digest}, pk="path")
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO documents (path, digest) VALUES (?, ?)",
+                list(digests.items()))
+            self.db.conn.executemany("DELETE FROM documents WHERE path = ?",
+                                     [(path,) for path in forget])
+            if upto is not None:
+                self.db.execute("DELETE FROM publish_changes WHERE seq <= ?", [upto])
 
     def latest(self, limit: int, *, language: str | None = None,
                source_ids: Iterable[str] | None = None) -> list[StoredEntry]:
@@ -629,6 +779,12 @@ class Store:
     def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         """Read-only query access for inspection commands and tests."""
         return self.db.query(sql, list(params))
+
+
+def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
+    """``values`` in lists of at most ``size`` (SQLite limits a query's parameters)."""
+    for start in range(0, len(values), size):
+        yield list(values[start:start + size])
 
 
 def _one_per(members: list[dict[str, Any]], field: str,
