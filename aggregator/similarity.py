@@ -862,19 +862,21 @@ class Fingerprint:
 
     def to_bytes(self) -> bytes:
         """Compact encoding for storage (version, shingles, 32-bit values)."""
-        return struct.pack(f"<HI{NUM_PERM}I", FINGERPRINT_VERSION, self.shingles, *self.signature)
+        return _BLOB.pack(FINGERPRINT_VERSION, self.shingles, *self.signature)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Fingerprint:
         """Inverse of ``to_bytes``; ValueError for another version or length."""
-        if len(data) != struct.calcsize(f"<HI{NUM_PERM}I"):
+        if len(data) != _BLOB.size:
             raise ValueError("fingerprint blob has the wrong length")
-        version, shingles, *values = struct.unpack(f"<HI{NUM_PERM}I", data)
+        version, shingles, *values = _BLOB.unpack(data)
         if version != FINGERPRINT_VERSION:
             raise ValueError(f"fingerprint version {version}, expected {FINGERPRINT_VERSION}")
         return cls(tuple(values), shingles)
 
 
+_BLOB: Final = struct.Struct(f"<HI{NUM_PERM}I")
+_SIGNATURE: Final = struct.Struct(f"<{NUM_PERM}I")
 _PERMUTATIONS: Final = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME).permutations
 _EMPTY_SIGNATURE: Final = (_MAX_SIGNATURE_VALUE,) * NUM_PERM
 
@@ -889,10 +891,19 @@ def fingerprint(title: str, text: str) -> Fingerprint:
     shingles = _shingle_set(title, text)
     if not shingles:
         return Fingerprint(_EMPTY_SIGNATURE, 0)
-    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME, permutations=_PERMUTATIONS)
-    minhash.update_batch([s.encode("utf-8") for s in shingles])
+    # datasketch's default hash (sha1_hash32: the first 4 bytes of SHA-1, little-endian)
+    # computed here for all shingles at once, without a Python call per shingle
+    digests = b"".join([_sha1(s.encode("utf-8")).digest() for s in shingles])
+    hashes = np.frombuffer(digests, dtype="<u4")[:: _SHA1_WORDS].tolist()
+    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME, permutations=_PERMUTATIONS,
+                      hashfunc=int)
+    minhash.update_batch(hashes)
     values: np.ndarray = minhash.hashvalues
-    return Fingerprint(tuple(int(v) for v in values.tolist()), len(shingles))
+    return Fingerprint(tuple(values.tolist()), len(shingles))
+
+
+_sha1: Final = hashlib.sha1
+_SHA1_WORDS: Final = hashlib.sha1().digest_size // 4
 
 
 _BAND_PERSON: Final = f"aggdedup{FINGERPRINT_VERSION}".encode()
@@ -907,14 +918,19 @@ def band_keys(fp: Fingerprint) -> list[int]:
     """
     if fp.shingles == 0:
         return []
+    # the hashed message of a band: its index (<H), then its ROWS values (<I each)
+    values = _SIGNATURE.pack(*fp.signature)
+    width = 4 * ROWS
     keys: list[int] = []
-    for band in range(BANDS):
-        chunk = fp.signature[band * ROWS : (band + 1) * ROWS]
-        digest = hashlib.blake2b(
-            struct.pack(f"<H{ROWS}I", band, *chunk), digest_size=8, person=_BAND_PERSON
-        ).digest()
-        keys.append(int.from_bytes(digest, "little", signed=True))
+    for band, prefix in enumerate(_BAND_PREFIXES):
+        hasher = _BAND_HASHER.copy()
+        hasher.update(prefix + values[band * width : (band + 1) * width])
+        keys.append(int.from_bytes(hasher.digest(), "little", signed=True))
     return keys
+
+
+_BAND_HASHER: Final = hashlib.blake2b(digest_size=8, person=_BAND_PERSON)
+_BAND_PREFIXES: Final = tuple(struct.pack("<H", band) for band in range(BANDS))
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> float:
