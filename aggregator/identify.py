@@ -102,9 +102,13 @@ _URL_RE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+#: every match of _URL_RE has one of these: "://", "@", or a dot before a non-space
+#: (www.x, example.org); most prose has none, and this scan is much cheaper
+_URL_HINT_RE = re.compile(r"\.\S")
 _DIGITS_RE = re.compile(r"\d+")  # any decimal digits: 0-9, Arabic-Indic, Persian, ...
 _ARABIC_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _LETTER_RE = re.compile(r"[^\W\d_]")
+_NOT_LETTERS_RE = re.compile(r"[\W\d_]+")  # the complement of _LETTER_RE
 
 # Labels of the model that the portal files under another code ("" = not a language).
 # Kurdish depends on the script: py3langid's "ku" is Kurmanji, its "sdh" (Southern
@@ -141,7 +145,9 @@ def load() -> None:
 
 def _clean(text: str) -> str:
     """Drop URLs, e-mail addresses, digits and tokens that have no letter."""
-    text = _DIGITS_RE.sub(" ", _URL_RE.sub(" ", text))
+    if "://" in text or "@" in text or _URL_HINT_RE.search(text):
+        text = _URL_RE.sub(" ", text)
+    text = _DIGITS_RE.sub(" ", text)
     return " ".join(token for token in text.split() if _LETTER_RE.search(token))
 
 
@@ -153,7 +159,7 @@ def identify(text: str, candidates: Collection[str] | None = None) -> Identifica
     if len(cleaned) > MAX_CHARS:
         cut = cleaned[:MAX_CHARS]
         cleaned = cut.rsplit(" ", 1)[0] if " " in cut else cut
-    letters = len(_LETTER_RE.findall(cleaned))
+    letters = len(_NOT_LETTERS_RE.sub("", cleaned))  # as len(_LETTER_RE.findall(...))
     if letters < MIN_LETTERS:
         return None
     wanted = None if candidates is None else {c.strip().lower() for c in candidates}

@@ -176,13 +176,16 @@ def _language(raw: ParsedEntry, feed_language: str | None, source: SourceConfig,
     declared = link_language(link, source) or primary_code(raw.language)
     origin = "entry" if declared and declared != feed_language else "feed"
     declared = declared or feed_language
-    found = identify(text, languages or None)
     if declared:
+        # too little text to overrule: identification could not change the answer
+        if sum(map(str.isalpha, text)) < OVERRULE_LETTERS:
+            return declared, origin, None
+        found = identify(text, languages or None)
         if (found is not None and found.language != declared
-                and found.confidence >= OVERRULE_CONFIDENCE
-                and sum(ch.isalpha() for ch in text) >= OVERRULE_LETTERS):
+                and found.confidence >= OVERRULE_CONFIDENCE):
             return found.language, "corrected", found.confidence
         return declared, origin, None
+    found = identify(text, languages or None)
     if found is not None:
         return found.language, "detected", found.confidence
     if source.language:

@@ -47,6 +47,7 @@ import html
 import re
 import struct
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -189,12 +190,41 @@ _READ_MORE: Final = (
 )
 
 
+def _char_class(codepoints: Iterable[int]) -> str:
+    """A regular expression character class of ``codepoints``, as ranges."""
+    ranges: list[list[int]] = []
+    for cp in sorted(codepoints):
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return "[" + "".join(
+        re.escape(chr(low)) + (f"-{re.escape(chr(high))}" if high > low else "")
+        for low, high in ranges) + "]"
+
+
+#: the characters _CHAR_MAP changes: only these call back into Python
+#: (``str.translate`` looks every character of non-ASCII text up in the dict)
+_CHAR_MAP_RE: Final = re.compile(_char_class(_CHAR_MAP))
+
+
+def _map_char(match: re.Match[str]) -> str:
+    return _CHAR_MAP[ord(match[0])]
+
+
+def _fold(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text).casefold().translate(_CHAR_MAP)``."""
+    return _CHAR_MAP_RE.sub(_map_char, unicodedata.normalize("NFKC", text).casefold())
+
+
 def _normalise(text: str) -> str:
     for _ in range(2):  # feeds double-escape: "&amp;nbsp;"
         text = html.unescape(text)
-    text = _TAG_RE.sub(" ", text)
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_CHAR_MAP)
-    return _READ_MORE_RE.sub(" ", text)
+    text = _fold(_TAG_RE.sub(" ", text))
+    # the phrases are literal: a substring test tells cheaply whether any occurs
+    if any(phrase in text for phrase in _READ_MORE_PHRASES):
+        text = _READ_MORE_RE.sub(" ", text)
+    return text
 
 
 # Scripts written without spaces: every character is a word of its own.
@@ -206,12 +236,17 @@ _WORD_RE: Final = re.compile(rf"[{_NOSPACE}]|[^\W_{_NOSPACE}]+")
 
 def _words(normalised: str) -> list[str]:
     words: list[str] = _WORD_RE.findall(normalised)
+    if "0" not in normalised:  # only numbers with leading zeros change
+        return words
     return [(w.lstrip("0") or "0") if w.isdigit() else w for w in words]
 
 
 # Sentence ends: . ! ? ; (not after a digit, so "12.03." stays together),
 # Arabic question mark and semicolon, line breaks.
-_SENTENCE_END_RE: Final = re.compile(r"(?<!\d)[.!?;؟؛]+(?=\s|$)|\n+")
+# Written to start with a character class, so the regular expression engine skips
+# quickly to the candidates: r"(?<!\d)[.!?;؟؛]+(?=\s|$)|\n+".
+_SENTENCE_END_RE: Final = re.compile(
+    r"[.!?;؟؛\n](?:(?<=\n)\n*|(?<!\d[.!?;؟؛])[.!?;؟؛]*(?=\s|$))")
 
 
 def _shingles(normalised: str) -> set[str]:
@@ -224,7 +259,8 @@ def _shingles(normalised: str) -> set[str]:
             if words:
                 result.add(" ".join(words))
             continue
-        result.update(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+        # the n-grams: zip stops at the shortest, words[n - 1:]
+        result.update(map(" ".join, zip(*[words[i:] for i in range(n)], strict=False)))
     return result
 
 
@@ -562,7 +598,7 @@ _RELATIVE_DAYS: Final = (
 
 
 def _normalise_word(entry: str) -> str:
-    return unicodedata.normalize("NFKC", entry).casefold().translate(_CHAR_MAP)
+    return _fold(entry)
 
 
 @dataclass(frozen=True)
@@ -617,10 +653,10 @@ _MONTH_LEXICON: Final = _Lexicon.build(
 )
 _WEEKDAY_LEXICON: Final = _Lexicon.build({str(k): v for k, v in _WEEKDAYS.items()})
 _RELATIVE_WORDS: Final = frozenset(_normalise_word(w) for w in _RELATIVE_DAYS)
+_READ_MORE_PHRASES: Final = tuple(
+    sorted({_normalise_word(p) for p in _READ_MORE}, key=lambda p: (-len(p), p)))
 _READ_MORE_RE: Final = re.compile(
-    r"(?<!\w)(?:"
-    + "|".join(re.escape(_normalise_word(p)) for p in sorted(_READ_MORE, key=len, reverse=True))
-    + r")(?!\w)"
+    r"(?<!\w)(?:" + "|".join(re.escape(p) for p in _READ_MORE_PHRASES) + r")(?!\w)"
 )
 _ISO_DATE_RE: Final = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _NUM_DATE_RE: Final = re.compile(
@@ -826,19 +862,21 @@ class Fingerprint:
 
     def to_bytes(self) -> bytes:
         """Compact encoding for storage (version, shingles, 32-bit values)."""
-        return struct.pack(f"<HI{NUM_PERM}I", FINGERPRINT_VERSION, self.shingles, *self.signature)
+        return _BLOB.pack(FINGERPRINT_VERSION, self.shingles, *self.signature)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Fingerprint:
         """Inverse of ``to_bytes``; ValueError for another version or length."""
-        if len(data) != struct.calcsize(f"<HI{NUM_PERM}I"):
+        if len(data) != _BLOB.size:
             raise ValueError("fingerprint blob has the wrong length")
-        version, shingles, *values = struct.unpack(f"<HI{NUM_PERM}I", data)
+        version, shingles, *values = _BLOB.unpack(data)
         if version != FINGERPRINT_VERSION:
             raise ValueError(f"fingerprint version {version}, expected {FINGERPRINT_VERSION}")
         return cls(tuple(values), shingles)
 
 
+_BLOB: Final = struct.Struct(f"<HI{NUM_PERM}I")
+_SIGNATURE: Final = struct.Struct(f"<{NUM_PERM}I")
 _PERMUTATIONS: Final = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME).permutations
 _EMPTY_SIGNATURE: Final = (_MAX_SIGNATURE_VALUE,) * NUM_PERM
 
@@ -853,10 +891,19 @@ def fingerprint(title: str, text: str) -> Fingerprint:
     shingles = _shingle_set(title, text)
     if not shingles:
         return Fingerprint(_EMPTY_SIGNATURE, 0)
-    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME, permutations=_PERMUTATIONS)
-    minhash.update_batch([s.encode("utf-8") for s in shingles])
+    # datasketch's default hash (sha1_hash32: the first 4 bytes of SHA-1, little-endian)
+    # computed here for all shingles at once, without a Python call per shingle
+    digests = b"".join([_sha1(s.encode("utf-8")).digest() for s in shingles])
+    hashes = np.frombuffer(digests, dtype="<u4")[:: _SHA1_WORDS].tolist()
+    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME, permutations=_PERMUTATIONS,
+                      hashfunc=int)
+    minhash.update_batch(hashes)
     values: np.ndarray = minhash.hashvalues
-    return Fingerprint(tuple(int(v) for v in values.tolist()), len(shingles))
+    return Fingerprint(tuple(values.tolist()), len(shingles))
+
+
+_sha1: Final = hashlib.sha1
+_SHA1_WORDS: Final = hashlib.sha1().digest_size // 4
 
 
 _BAND_PERSON: Final = f"aggdedup{FINGERPRINT_VERSION}".encode()
@@ -871,14 +918,19 @@ def band_keys(fp: Fingerprint) -> list[int]:
     """
     if fp.shingles == 0:
         return []
+    # the hashed message of a band: its index (<H), then its ROWS values (<I each)
+    values = _SIGNATURE.pack(*fp.signature)
+    width = 4 * ROWS
     keys: list[int] = []
-    for band in range(BANDS):
-        chunk = fp.signature[band * ROWS : (band + 1) * ROWS]
-        digest = hashlib.blake2b(
-            struct.pack(f"<H{ROWS}I", band, *chunk), digest_size=8, person=_BAND_PERSON
-        ).digest()
-        keys.append(int.from_bytes(digest, "little", signed=True))
+    for band, prefix in enumerate(_BAND_PREFIXES):
+        hasher = _BAND_HASHER.copy()
+        hasher.update(prefix + values[band * width : (band + 1) * width])
+        keys.append(int.from_bytes(hasher.digest(), "little", signed=True))
     return keys
+
+
+_BAND_HASHER: Final = hashlib.blake2b(digest_size=8, person=_BAND_PERSON)
+_BAND_PREFIXES: Final = tuple(struct.pack("<H", band) for band in range(BANDS))
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> float:
