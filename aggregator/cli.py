@@ -83,7 +83,9 @@ def fetch(settings: Settings, source_ids: tuple[str, ...], verbose: bool) -> Non
         results, report = asyncio.run(fetch_once(settings, sources, progress,
                                                  include_retired=bool(source_ids)))
     console.fetch_summary(results, time.monotonic() - started)
-    if report is not None:
+    if report is None:
+        console.say(f"nothing changed: the outputs in {settings.output_dir} are up to date")
+    else:
         console.say(f"published {len(report.written)} changed files "
                     f"({len(report.unchanged)} unchanged) in {settings.output_dir}; "
                     f"combined feed: {settings.output_dir / 'feed.atom'}")
