@@ -70,6 +70,7 @@ async def fetch_once(settings: Settings, sources: Sequence[SourceConfig],
         results += await pipeline.update_many(todo, progress)
         order = {source.id: index for index, source in enumerate(sources)}
         results.sort(key=lambda result: order[result.source_id])
+        await asyncio.to_thread(pipeline.end_parsing)
         report = await _publish_if_needed(pipeline, results, stamp)
         if report is not None:
             await announce(pipeline.fetcher, settings, report)

@@ -187,6 +187,13 @@ class Pipeline:
             await self.db(Store.separate, self.policy.apart_uids, self.policy.apart_sources)
         return self
 
+    def end_parsing(self) -> None:
+        """Stop the parser worker processes (and with the last of them the fork server
+        holding the language model) when this run parses nothing more: publishing
+        then has that memory. Nothing may be parsed after this."""
+        if self._own_pool and isinstance(self._cpu, WorkerPool):
+            self._cpu.close()
+
     async def __aexit__(self, *exc_info: object) -> None:
         if self._own_pool and isinstance(self._cpu, WorkerPool):
             self._cpu.close()
