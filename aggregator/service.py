@@ -22,11 +22,11 @@ import logging
 import os
 import signal
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import AggregatorError, PublishError, StoreError
@@ -186,12 +186,20 @@ async def _publish_at_start(pipeline: Pipeline) -> None:
 
 
 def serve_only(settings: Settings) -> None:
-    asyncio.run(_serve(settings, worker=False))
+    _run_loop(_serve(settings, worker=False))
 
 
 def run_service(settings: Settings) -> None:
     _check_xml_parser()
-    asyncio.run(_serve(settings, worker=True))
+    _run_loop(_serve(settings, worker=True))
+
+
+def _run_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run the service on the server's event loop (uvloop where installed)."""
+    from . import web
+
+    with asyncio.Runner(loop_factory=web.loop_factory()) as runner:
+        runner.run(main)
 
 
 def _check_xml_parser() -> None:
@@ -215,15 +223,18 @@ async def _serve(settings: Settings, *, worker: bool) -> None:
         await _publish_at_start(pipeline)
         scheduler: Worker | None = None
         if worker:
+            # the long-running worker loads deduplication now, not inside its first save
+            # (a fetch in flight at SIGTERM has a few seconds to finish)
+            await asyncio.to_thread(lambda: pipeline.policy)
             scheduler = _worker(pipeline, metrics)
             scheduler.start(settings.sources, await pipeline.db(Store.states))
         app = web.create_app(settings, metrics,
                              scheduler_running=(lambda: scheduler.running) if scheduler else None)
         server = web.server(settings, app)
         serving = asyncio.create_task(_run_server(server, settings))
-        log.info("serving %s on http://%s:%d/ (combined feed: %sfeed.atom)",
+        log.info("serving %s on http://%s:%d/ (combined feed: %sfeed.atom; %s)",
                  settings.output_dir, settings.host, settings.port, settings.base_url,
-                 extra={"event": "start", "worker": worker})
+                 web.stack(), extra={"event": "start", "worker": worker})
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({serving, stopped}, return_when=asyncio.FIRST_COMPLETED)
         log.info("stopping", extra={"event": "stop"})
