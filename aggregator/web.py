@@ -1,6 +1,6 @@
-"""The HTTP server. This module owns Starlette (a small ASGI toolkit), uvicorn
-(the ASGI server) and uvloop (its fast event loop; uvicorn picks httptools, its fast
-HTTP parser, by itself when it is installed).
+"""The HTTP server. This module owns Starlette (a small ASGI toolkit) and uvicorn
+(the ASGI server; it picks httptools, the fast HTTP parser, by itself when it is
+installed). The service runs it on uvloop (:func:`aggregator.service.run`).
 
 Published files are served from ``output_dir`` with a strong ETag computed from
 their bytes, Last-Modified, 304 answers to ``If-None-Match``/``If-Modified-Since``,
@@ -267,16 +267,6 @@ def server(settings: Settings, app: Starlette) -> Server:
     return Server(uvicorn.Config(app, host=settings.host, port=settings.port,
                                  log_config=None, access_log=False, lifespan="off",
                                  server_header=False, http="auto"))
-
-
-def loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
-    """uvloop's event loop where it is installed (a dependency), else asyncio's: the
-    service runs its whole loop (server, fetches, scheduler) on it."""
-    try:
-        import uvloop
-    except ImportError:  # a platform without uvloop's wheels
-        return asyncio.new_event_loop
-    return uvloop.new_event_loop
 
 
 def stack() -> str:

@@ -8,8 +8,9 @@ included), CPU time (user + system, all threads and worker processes) and peak m
 tree:
 
 * **cold**: a fresh database, every source: ours = ``aggregator.config.load`` of a
-  generated feeds.toml, then ``asyncio.run(aggregator.service.fetch_once(settings,
-  settings.sources))`` (fetch + parse + normalise + dedupe + store + publish); reader =
+  generated feeds.toml, then ``aggregator.service.run(aggregator.service.fetch_once(
+  settings, settings.sources))`` as ``aggregator fetch`` does (on uvloop) (fetch + parse +
+  normalise + dedupe + store + publish if anything changed); reader =
   ``make_reader(db)``, ``add_feed`` for each URL, ``update_feeds(workers=N)``;
 * **warm**: the same databases again, every source answering 304 Not Modified.
 
@@ -70,7 +71,6 @@ def feeds_toml(infos: list[corpus.FeedInfo], port: int, concurrency: int, per_ho
 
 def child_ours(workdir: Path, corpus_path: Path, port: int, concurrency: int, per_host: int
                ) -> dict[str, Any]:
-    import asyncio
     from collections import Counter
 
     from aggregator import config, service
@@ -81,7 +81,7 @@ def child_ours(workdir: Path, corpus_path: Path, port: int, concurrency: int, pe
                                           per_host), encoding="utf-8")
     settings = config.load(config_file)
     started = time.perf_counter()
-    results, report = asyncio.run(service.fetch_once(settings, settings.sources))
+    results, report = service.run(service.fetch_once(settings, settings.sources))
     outcomes = Counter(result.outcome for result in results)
     # report None: nothing changed, so nothing was published
     return {"work_s": time.perf_counter() - started, "outcomes": dict(outcomes),
