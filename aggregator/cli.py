@@ -69,7 +69,7 @@ def fetch(settings: Settings, source_ids: tuple[str, ...], verbose: bool) -> Non
     """Fetch all (or the named) sources once now, store, publish.
 
     Exits 0 when it ran, even if some sources failed: their errors are reported."""
-    from .service import fetch_once
+    from .service import fetch_once, run
 
     unknown = [sid for sid in source_ids if settings.source(sid) is None]
     if unknown:
@@ -80,10 +80,12 @@ def fetch(settings: Settings, source_ids: tuple[str, ...], verbose: bool) -> Non
     started = time.monotonic()
     sources = [s for s in settings.sources if not source_ids or s.id in source_ids]
     with console.fetch_progress(len(sources)) as progress:
-        results, report = asyncio.run(fetch_once(settings, sources, progress,
-                                                 include_retired=bool(source_ids)))
+        results, report = run(fetch_once(settings, sources, progress,
+                                         include_retired=bool(source_ids)))
     console.fetch_summary(results, time.monotonic() - started)
-    if report is not None:
+    if report is None:
+        console.say(f"nothing changed: the outputs in {settings.output_dir} are up to date")
+    else:
         console.say(f"published {len(report.written)} changed files "
                     f"({len(report.unchanged)} unchanged) in {settings.output_dir}; "
                     f"combined feed: {settings.output_dir / 'feed.atom'}")

@@ -9,7 +9,13 @@ with a plain message. The other calls in flight are not disturbed. Workers also 
 the two cores parse at once.
 
 Workers start from a fork server (a clean, single-threaded process), never by
-forking the event-loop process with its threads.
+forking the event-loop process with its threads. The fork server loads the parsing
+code and the language model once (:mod:`aggregator.preload`); the workers share those
+pages with it. Nothing starts until a document needs parsing.
+
+Memory stays bounded: a worker is replaced by a fresh one after ``max_calls`` calls
+(what parsing leaves behind in caches and a fragmented heap goes with it), and when the
+last pool of the process closes, the fork server stops too.
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ class _Worker:
         self.process: BaseProcess = context.Process(target=_serve, args=(child,), daemon=True)
         self.process.start()
         child.close()
+        self.calls = 0
 
     def call(self, function: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:
         self.connection.send((function, args))
@@ -69,13 +76,31 @@ class _Worker:
         self.connection.close()
 
 
+_open_pools: set[WorkerPool] = set()
+_open_lock = threading.Lock()
+
+
+def _stop_fork_server() -> None:
+    """Stop multiprocessing's fork server (it holds the preloaded model): the next
+    worker started, if any, starts a new one. ``_stop`` is what CPython's own tests
+    use; where it is missing the server simply lives until the process exits."""
+    from multiprocessing import forkserver
+
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
+    if stop is not None:
+        stop()
+
+
 class WorkerPool:
     """At most ``workers`` calls at once, each in its own process, each within
-    ``budget`` seconds. Use ``async with`` or call :meth:`close`."""
+    ``budget`` seconds; a worker serves at most ``max_calls`` calls. Use ``async with``
+    or call :meth:`close`."""
 
-    def __init__(self, workers: int | None = None, budget: float = 30.0) -> None:
+    def __init__(self, workers: int | None = None, budget: float = 30.0,
+                 max_calls: int = 16) -> None:
         self.size = max(1, workers or os.cpu_count() or 1)
         self.budget = budget
+        self.max_calls = max(1, max_calls)
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["aggregator.preload"])
         self._idle: list[_Worker] = []
@@ -84,6 +109,9 @@ class WorkerPool:
         self._slots = asyncio.Semaphore(self.size)
         self._waiters = ThreadPoolExecutor(max_workers=self.size,
                                            thread_name_prefix="aggregator-pool")
+        self._closed = False
+        with _open_lock:
+            _open_pools.add(self)
 
     async def __aenter__(self) -> WorkerPool:
         return self
@@ -97,6 +125,7 @@ class WorkerPool:
             # starting a worker (the first one starts the fork server) is not the call's
             # time: the budget only counts once the worker is there
             worker = await loop.run_in_executor(self._waiters, self._take)
+            worker.calls += 1
             waiting = loop.run_in_executor(self._waiters, worker.call, function, args)
             try:
                 status, value = await asyncio.wait_for(waiting, self.budget)
@@ -113,8 +142,12 @@ class WorkerPool:
             except BaseException:
                 self._discard(worker)  # cancelled mid-call: its answer would be stale
                 raise
-            with self._lock:
-                self._idle.append(worker)
+            if worker.calls >= self.max_calls:
+                # its successor starts clean, when needed
+                await loop.run_in_executor(self._waiters, self._discard, worker)
+            else:
+                with self._lock:
+                    self._idle.append(worker)
         if status == "error":
             raise value
         result: T = value
@@ -135,9 +168,24 @@ class WorkerPool:
             self._all.discard(worker)
         worker.kill()
 
+    @property
+    def processes(self) -> int:
+        """How many worker processes are running now."""
+        with self._lock:
+            return len(self._all)
+
     def close(self) -> None:
+        """Stop the workers (and the fork server, when no other pool is open)."""
         with self._lock:
             workers, self._all, self._idle = list(self._all), set(), []
         for worker in workers:
             worker.kill()
         self._waiters.shutdown(wait=False, cancel_futures=True)
+        with _open_lock:
+            if self._closed:
+                return
+            self._closed = True
+            _open_pools.discard(self)
+            last = not _open_pools
+        if last:
+            _stop_fork_server()

@@ -2,8 +2,16 @@
 parsing code, its libraries and the language model are loaded there, and every
 worker forked from it starts with them already in memory (shared, copy-on-write),
 instead of spending a second loading them again.
+
+The garbage collector is then frozen: objects made so far are never scanned again,
+so a collection in a worker does not write to (and so copy) the shared pages that
+hold them.
 """
 
-from . import identify, update  # noqa: F401
+import gc
+
+from . import calendar, dedupe, identify, normalize, parse, scrape, update  # noqa: F401
 
 identify.load()
+gc.collect()
+gc.freeze()

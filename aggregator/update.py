@@ -5,12 +5,15 @@
 
 Only this module knows the order; the steps do not import each other. Network
 waits run on the event loop, parsing in a CPU pool, database work on one
-dedicated thread (SQLite likes a single writer).
+dedicated thread (SQLite likes a single writer). The parsing steps are imported
+where they run (the worker processes load them up front, see preload.py), so a
+process that only sees 304 answers never loads them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import random
@@ -23,8 +26,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from . import decide, dedupe, discover
-from .calendar import parse_calendar
+from . import decide, discover
 from .errors import NoFeedLinkError, NotAFeedError, SourceError, StoreError
 from .fetch import Fetcher, user_agent
 from .models import (
@@ -36,12 +38,10 @@ from .models import (
     SourceConfig,
     SourceKind,
     SourceState,
+    StoryPolicy,
     UpdateResult,
 )
-from .normalize import clean_feed, normalize_feed
-from .parse import parse_feed
 from .pool import WorkerPool
-from .scrape import parse_page, read_page
 from .store import Store
 
 log = logging.getLogger("aggregator.update")
@@ -58,6 +58,9 @@ def parse_and_normalize(body: bytes, url: str, content_type: str | None,
     """The CPU-bound middle of the spine, parse -> normalise -> fingerprint, in one call
     so it can run in another process. ``languages``: the portal's, to identify
     languages and read dates on news pages."""
+    from . import dedupe
+    from .normalize import clean_feed, normalize_feed
+
     parsed = clean_feed(parse_source(body, url, content_type, source, now, languages), url)
     entries = normalize_feed(parsed, source, url, now, languages)
     return parsed, [dedupe.prepare(entry) for entry in entries]
@@ -68,10 +71,16 @@ def parse_source(body: bytes, url: str, content_type: str | None, source: Source
     """Bytes -> :class:`ParsedFeed`, by the source's kind: a feed (RSS, Atom, JSON Feed),
     a news page read with the selectors of ``[source.html]``, or an iCalendar file."""
     if source.kind is SourceKind.HTML and source.html is not None:
+        from .scrape import parse_page
+
         return parse_page(body, url, content_type, source.html,
                           (source.language, *languages), now)
     if source.kind is SourceKind.ICAL:
+        from .calendar import parse_calendar
+
         return parse_calendar(body, now)
+    from .parse import parse_feed
+
     return parse_feed(body, content_type)
 
 
@@ -102,6 +111,8 @@ async def fetch_source(fetcher: Fetcher, source: SourceConfig, state: SourceStat
     if (source.kind is not SourceKind.FEED or fetched.body is None
             or not discover.is_page(fetched.body, fetched.content_type)):
         return fetched, None
+    from .scrape import read_page
+
     page = read_page(fetched.body, fetched.url, fetched.content_type)
     chosen = discover.choose_feed(page.feeds, source.language or page.language)
     if chosen is None:
@@ -156,18 +167,32 @@ class Pipeline:
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aggregator-db")
         self.clock = clock
         self.rng = rng or random.Random()
-        self.policy = dedupe.policy(settings)
         self._store: Store | None = None
         self._global = asyncio.Semaphore(settings.concurrency)
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(settings.per_host))
 
+    @functools.cached_property
+    def policy(self) -> StoryPolicy:
+        """How new entries are filed into stories (deduplication is loaded on first use)."""
+        from . import dedupe
+
+        return dedupe.policy(self.settings)
+
     async def __aenter__(self) -> Pipeline:
         self._store = await asyncio.get_running_loop().run_in_executor(
             self._db, Store.open, self.settings.database)
         # the operator's overrides in feeds.toml also undo merges made before them
-        await self.db(Store.separate, self.policy.apart_uids, self.policy.apart_sources)
+        if self.settings.keep_apart or any(not s.merge for s in self.settings.sources):
+            await self.db(Store.separate, self.policy.apart_uids, self.policy.apart_sources)
         return self
+
+    def end_parsing(self) -> None:
+        """Stop the parser worker processes (and with the last of them the fork server
+        holding the language model) when this run parses nothing more: publishing
+        then has that memory. Nothing may be parsed after this."""
+        if self._own_pool and isinstance(self._cpu, WorkerPool):
+            self._cpu.close()
 
     async def __aexit__(self, *exc_info: object) -> None:
         if self._own_pool and isinstance(self._cpu, WorkerPool):
@@ -234,7 +259,8 @@ async def update_source(pipeline: Pipeline, source: SourceConfig) -> UpdateResul
             state, fetched, configured_url=source.url, body_hash=digest, feed=parsed,
             now=now, wait=wait, spread=pipeline.rng.random())
         new_state = discover.after_fetch(new_state, source.url, discovered)
-        counts = await pipeline.db(Store.save, new_state, entries, now, pipeline.policy)
+        counts = await pipeline.db(Store.save, new_state, entries, now,
+                                   pipeline.policy if entries else None)
         outcome = ("not_modified" if fetched.not_modified
                    else "unchanged_body" if parsed is None else "ok")
         result = UpdateResult(

@@ -1,11 +1,13 @@
 """The HTTP server. This module owns Starlette (a small ASGI toolkit) and uvicorn
-(the ASGI server).
+(the ASGI server; it picks httptools, the fast HTTP parser, by itself when it is
+installed). The service runs it on uvloop (:func:`aggregator.service.run`).
 
 Published files are served from ``output_dir`` with a strong ETag computed from
 their bytes, Last-Modified, 304 answers to ``If-None-Match``/``If-Modified-Since``,
 gzip when the client asks (``Vary: Accept-Encoding``), ``Cache-Control`` near the
 polling interval, and CORS on feeds so partner websites can show them. Files are
-cached in memory keyed by (mtime, size), so a conditional GET costs no disk read.
+cached in memory with their response headers made once, keyed by (mtime, size):
+a conditional GET costs one ``stat`` and no disk read.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -61,43 +64,57 @@ class _Cached:
     etag: str
     modified: datetime
     key: tuple[int, int]
+    headers: Mapping[str, str]  # what every answer for this file carries
+    media_type: str
 
 
 class FileCache:
-    """Published files in memory, refreshed when their mtime or size changes."""
+    """Published files in memory, refreshed when their mtime or size changes.
+    ``headers(relative)`` gives the response headers of a file, made once per version."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, headers: Callable[[str], dict[str, str]] | None = None
+                 ) -> None:
         self.root = root.resolve()
-        self._files: dict[Path, _Cached] = {}
+        self._headers = headers or (lambda relative: {})
+        self._files: dict[str, tuple[str, _Cached]] = {}  # relative -> (real path, file)
         self._lock = threading.Lock()
 
     def get(self, relative: str) -> _Cached | None:
+        known = self._files.get(relative)
+        if known is not None:
+            path, cached = known
+            try:
+                stat = os.stat(path)
+            except OSError:
+                return None
+            if (stat.st_mtime_ns, stat.st_size) == cached.key:
+                return cached  # the usual case: one stat, nothing read
+        return self._load(relative)
+
+    def _load(self, relative: str) -> _Cached | None:
         path = (self.root / relative).resolve()
         if not path.is_relative_to(self.root) or path.name.startswith("."):
             return None
         try:
             stat = path.stat()
-        except OSError:
-            return None
-        if not path.is_file():
-            return None
-        key = (stat.st_mtime_ns, stat.st_size)
-        cached = self._files.get(path)
-        if cached is not None and cached.key == key:
-            return cached
-        try:
+            if not path.is_file():
+                return None
             body = path.read_bytes()
         except OSError:
             return None
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        modified = datetime.fromtimestamp(stat.st_mtime, UTC).replace(microsecond=0)
+        headers = {"ETag": etag, "Last-Modified": format_datetime(modified, usegmt=True),
+                   **self._headers(relative)}
         cached = _Cached(
             body=body,
             gzipped=gzip.compress(body, 6, mtime=0) if len(body) > 512 else None,
-            etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"',
-            modified=datetime.fromtimestamp(stat.st_mtime, UTC).replace(microsecond=0),
-            key=key,
+            etag=etag, modified=modified, key=(stat.st_mtime_ns, stat.st_size),
+            headers=headers,
+            media_type=CONTENT_TYPES.get(Path(relative).suffix, "application/octet-stream"),
         )
         with self._lock:
-            self._files[path] = cached
+            self._files[relative] = (str(path), cached)
         return cached
 
 
@@ -144,9 +161,23 @@ def create_app(settings: Settings, metrics: Metrics | None = None,
                scheduler_running: Callable[[], bool] | None = None) -> Starlette:
     """The ASGI app. ``scheduler_running`` tells readiness whether the worker is alive
     (None when the server runs alone)."""
-    files = FileCache(settings.output_dir)
     max_age = int(min(settings.interval.total_seconds(), 3600))
     metrics = metrics or Metrics()
+
+    def file_headers(relative: str) -> dict[str, str]:
+        """The headers of a published file that do not depend on the request."""
+        suffix = Path(relative).suffix
+        headers = {"Cache-Control": f"public, max-age={max_age}",
+                   "Vary": "Accept-Encoding", **SECURITY_HEADERS}
+        if suffix in FEED_SUFFIXES:
+            headers["Access-Control-Allow-Origin"] = "*"
+        if settings.websub_hub and suffix in (".atom", ".rss", ".json"):
+            # WebSub discovery in the HTTP header too, for subscribers that only look there
+            headers["Link"] = (f'<{settings.websub_hub}>; rel="hub", '
+                               f'<{settings.base_url}{relative}>; rel="self"')
+        return headers
+
+    files = FileCache(settings.output_dir, file_headers)
 
     def open_store() -> Store:
         return Store.open(settings.database)
@@ -198,34 +229,20 @@ def create_app(settings: Settings, metrics: Metrics | None = None,
         cached = files.get(relative)
         if cached is None:
             return PlainTextResponse("not found\n", status_code=404)
-        suffix = Path(relative).suffix
-        headers = {
-            "ETag": cached.etag,
-            "Last-Modified": format_datetime(cached.modified, usegmt=True),
-            "Cache-Control": f"public, max-age={max_age}",
-            "Vary": "Accept-Encoding",
-            **SECURITY_HEADERS,
-        }
-        if suffix in FEED_SUFFIXES:
-            headers["Access-Control-Allow-Origin"] = "*"
+        headers = dict(cached.headers)
         if request.url.path in ("/", "/index.html"):
             headers["Vary"] = "Accept-Encoding, Accept-Language"
             if preferred:
                 headers["Content-Language"] = preferred
-        if settings.websub_hub and suffix in (".atom", ".rss", ".json"):
-            # WebSub discovery in the HTTP header too, for subscribers that only look there
-            headers["Link"] = (f'<{settings.websub_hub}>; rel="hub", '
-                               f'<{settings.base_url}{relative}>; rel="self"')
         if _not_modified(request, cached):
             return Response(status_code=304, headers=headers)
         body = cached.body
         if cached.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
             body, headers["Content-Encoding"] = cached.gzipped, "gzip"
-        media = CONTENT_TYPES.get(suffix, "application/octet-stream")
         if request.method == "HEAD":
             headers["Content-Length"] = str(len(body))
-            return Response(status_code=200, headers=headers, media_type=media)
-        return Response(body, headers=headers, media_type=media)
+            return Response(status_code=200, headers=headers, media_type=cached.media_type)
+        return Response(body, headers=headers, media_type=cached.media_type)
 
     return Starlette(routes=[
         Route("/healthz", healthz),
@@ -246,8 +263,19 @@ class Server(uvicorn.Server):
 
 
 def server(settings: Settings, app: Starlette) -> Server:
+    # http="auto": httptools when it is installed (a dependency), else h11
     return Server(uvicorn.Config(app, host=settings.host, port=settings.port,
                                  log_config=None, access_log=False, lifespan="off",
-                                 server_header=False))
+                                 server_header=False, http="auto"))
+
+
+def stack() -> str:
+    """The event loop and HTTP parser serving, for the start-up log line."""
+    loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        return f"{loop} + h11"
+    return f"{loop} + httptools"
 
 

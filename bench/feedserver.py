@@ -156,9 +156,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(corpus: Path, hosts: int, latency: float = 0.0) -> Iterator[int]:
-    """Start the server in its own process; yield its port; stop it."""
-    port = free_port()
+def running(corpus: Path, hosts: int, latency: float = 0.0, port: int | None = None
+            ) -> Iterator[int]:
+    """Start the server in its own process (on ``port``, or a free one); yield its port;
+    stop it."""
+    port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, __file__, "--corpus", str(corpus), "--port", str(port),
          "--hosts", str(hosts), "--latency", str(latency)],

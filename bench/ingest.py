@@ -8,10 +8,15 @@ included), CPU time (user + system, all threads and worker processes) and peak m
 tree:
 
 * **cold**: a fresh database, every source: ours = ``aggregator.config.load`` of a
-  generated feeds.toml, then ``asyncio.run(aggregator.service.fetch_once(settings,
-  settings.sources))`` (fetch + parse + normalise + dedupe + store + publish); reader =
+  generated feeds.toml, then ``aggregator.service.run(aggregator.service.fetch_once(
+  settings, settings.sources))`` as ``aggregator fetch`` does (on uvloop) (fetch + parse +
+  normalise + dedupe + store + publish if anything changed); reader =
   ``make_reader(db)``, ``add_feed`` for each URL, ``update_feeds(workers=N)``;
 * **warm**: the same databases again, every source answering 304 Not Modified.
+
+``--warm-only`` measures only the warm passes, on the databases an earlier run left in
+``--scratch`` (a cold run is made first where there is none, and not counted): the
+quick way to measure the 304 path again after a change.
 
 Then the same cold run with ``--latency`` (default 50 ms) added to every response:
 ours once, reader once at each of ``--reader-workers-latency`` (default 4, 16), the
@@ -21,6 +26,7 @@ figures for ``bench/run.py``.
 
     python bench/ingest.py                  # 500 feeds, 2 pairs, then the latency runs
     python bench/ingest.py --quick          # 100 feeds, 1 pair
+    python bench/ingest.py --pairs 1 --latency 0 --warm-only   # the 304 pass again
     python bench/ingest.py --profile FILE   # also one cold run of ours under py-spy
 """
 
@@ -65,7 +71,6 @@ def feeds_toml(infos: list[corpus.FeedInfo], port: int, concurrency: int, per_ho
 
 def child_ours(workdir: Path, corpus_path: Path, port: int, concurrency: int, per_host: int
                ) -> dict[str, Any]:
-    import asyncio
     from collections import Counter
 
     from aggregator import config, service
@@ -76,12 +81,15 @@ def child_ours(workdir: Path, corpus_path: Path, port: int, concurrency: int, pe
                                           per_host), encoding="utf-8")
     settings = config.load(config_file)
     started = time.perf_counter()
-    results, report = asyncio.run(service.fetch_once(settings, settings.sources))
+    results, report = service.run(service.fetch_once(settings, settings.sources))
     outcomes = Counter(result.outcome for result in results)
+    # report None: nothing changed, so nothing was published
     return {"work_s": time.perf_counter() - started, "outcomes": dict(outcomes),
             "new": sum(result.counts.new for result in results),
             "errors": [result.error for result in results if result.error][:3],
-            "written": len(report.written), "publish_s": report.duration}
+            "published": report is not None,
+            "written": len(report.written) if report else 0,
+            "publish_s": report.duration if report else 0.0}
 
 
 def child_reader(workdir: Path, corpus_path: Path, port: int, workers: int
@@ -136,7 +144,8 @@ def median(values: list[float]) -> float:
 
 
 def describe(run: dict[str, Any]) -> str:
-    extra = (f"outcomes {run['outcomes']}" if run["side"] == "ours"
+    extra = (f"outcomes {run['outcomes']}, publish {run['publish_s']:.2f} s"
+             if run["side"] == "ours"
              else f"entries {run['entries']}, broken {run['broken']}")
     return (f"  {run['side']:6} {run.get('phase', ''):5} wall {run['wall_s']:7.2f} s  "
             f"cpu {run['cpu_s']:7.2f} s  mem {run['mem_mb']:6.1f} MB "
@@ -148,20 +157,32 @@ def side_by_side(args: argparse.Namespace, corpus_path: Path, scratch: Path
                  ) -> dict[str, Any]:
     runs: list[dict[str, Any]] = []
     ours_options = {"concurrency": args.concurrency, "per_host": args.per_host}
-    with feedserver.running(corpus_path, corpus.HOSTS) as port:
+    # the databases hold the feeds' URLs: a warm-only run serves on the port they name
+    port_file = scratch / "port"
+    known = (int(port_file.read_text()) if args.warm_only and port_file.exists()
+             else None)
+    with feedserver.running(corpus_path, corpus.HOSTS, port=known) as port:
+        scratch.mkdir(parents=True, exist_ok=True)
+        port_file.write_text(str(port))
         for pair in range(args.pairs):
             ours_dir, reader_dir = scratch / f"ours-{pair}", scratch / f"reader-{pair}"
-            for folder in (ours_dir, reader_dir):
-                shutil.rmtree(folder, ignore_errors=True)
-                folder.mkdir(parents=True)
+            ready = ((ours_dir / "aggregator.db").exists()
+                     and (reader_dir / "reader.sqlite").exists())
+            if not (args.warm_only and ready):
+                for folder in (ours_dir, reader_dir):
+                    shutil.rmtree(folder, ignore_errors=True)
+                    folder.mkdir(parents=True)
             for phase in ("cold", "warm"):
+                if phase == "cold" and args.warm_only and ready:
+                    continue
                 for side, folder, options in (
                         ("ours", ours_dir, ours_options),
                         ("reader", reader_dir, {"workers": args.reader_workers})):
                     run = run_child(side, folder, corpus_path, port, **options)
                     run.update(phase=phase, pair=pair)
                     print(describe(run), flush=True)
-                    runs.append(run)
+                    if not (phase == "cold" and args.warm_only):
+                        runs.append(run)
     latency_runs: list[dict[str, Any]] = []
     if args.latency > 0:
         latency_corpus = corpus.corpus_dir(args.latency_feeds, args.seed)
@@ -268,6 +289,8 @@ def main() -> None:
     parser.add_argument("--latency-feeds", type=int, default=500,
                         help="feeds of the corpus for the latency runs")
     parser.add_argument("--quick", action="store_true", help="100 feeds, 1 pair")
+    parser.add_argument("--warm-only", action="store_true",
+                        help="only the warm passes, on the databases left in --scratch")
     parser.add_argument("--scratch", type=Path, default=corpus.CACHE / "ingest")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--profile", type=Path)

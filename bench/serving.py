@@ -77,7 +77,7 @@ http {{
 
 
 def wait_up(url: str, process: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + 1800  # `aggregator serve` publishes first
+    deadline = time.monotonic() + 1800  # `aggregator serve` publishes first when out of date
     while True:
         try:
             urllib.request.urlopen(url, timeout=2).read()
@@ -227,7 +227,7 @@ def main() -> None:
     for name in ("aggregator", "nginx"):
         print(f"{name}: /feed.atom {results[name]['bytes']} bytes, conditional GET answers "
               f"{results[name]['conditional_status']}" + (
-                  f"; up after {results[name]['startup_s']:.1f} s (it publishes first)"
+                  f"; up after {results[name]['startup_s']:.1f} s (publishing first if out of date)"
                   if "startup_s" in results[name] else ""))
         for kind in ("conditional", "full"):
             if kind in results[name]:

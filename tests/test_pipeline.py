@@ -77,7 +77,7 @@ def test_second_fetch_is_a_304_and_changes_nothing(server: FixtureServer, tmp_pa
     assert second.outcome == "not_modified" and second.status == 304
     assert second.counts.new == second.counts.updated == 0
     assert stored(settings, "kargah-rss2-de") == before
-    assert report.written == []  # nothing changed, so no output was rewritten
+    assert report is None  # nothing changed, so nothing was published
     assert server.requests[-1].headers["if-none-match"] == '"kargah-rss2-de.xml-1"'
     assert server.requests[-1].headers["if-modified-since"] == "Thu, 12 Mar 2026 10:00:00 GMT"
 

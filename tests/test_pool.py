@@ -101,3 +101,16 @@ def test_a_document_over_budget_fails_its_source_only(server: FixtureServer,
     assert by_id["huge"].error_code == "parse_timeout"
     assert "took longer than 1 s" in str(by_id["huge"].error)
     assert by_id["good"].error is None and by_id["good"].counts.new == 2
+
+
+def test_workers_start_when_needed_and_are_replaced_after_max_calls() -> None:
+    async def go() -> tuple[int, list[int], int]:
+        async with WorkerPool(workers=1, budget=10.0, max_calls=2) as pool:
+            before = pool.processes
+            pids = [await pool.run(pid) for _ in range(5)]
+            return before, pids, pool.processes
+
+    before, pids, after = asyncio.run(go())
+    assert before == 0  # nothing starts until there is something to parse
+    assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
+    assert after == 1

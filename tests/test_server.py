@@ -364,6 +364,9 @@ def test_serve_alone_on_the_configured_host_and_port(server: FixtureServer,
         assert running.get("/sources").status_code == 200
         assert running.stop(signal.SIGINT) == 0
     assert len(server.requests) == requests  # the server alone never fetches
+    log = running.output()
+    assert "uvloop + httptools" in log  # the fast event loop and HTTP parser are used
+    assert "publish_skipped" in log  # the fetch left the outputs up to date
 
 
 def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
