@@ -101,7 +101,8 @@ async def _publish_if_needed(pipeline: Pipeline, results: Sequence[UpdateResult]
                              stamp: str | None) -> PublishReport | None:
     settings = pipeline.settings
     inputs = await pipeline.db(publish_inputs, settings)
-    if publish_needed(results, stamp, inputs, (settings.output_dir / "feed.atom").exists()):
+    if publish_needed(results, stamp, inputs, (settings.output_dir / "feed.atom").exists(),
+                      await pipeline.db(Store.has_publish_changes)):
         return await pipeline.db(publish, settings)
     write_stamp(settings.output_dir, inputs)
     log.info("publish: nothing changed, outputs left as they are",
@@ -110,11 +111,14 @@ async def _publish_if_needed(pipeline: Pipeline, results: Sequence[UpdateResult]
 
 
 def publish_needed(results: Sequence[UpdateResult], stamp: str | None, inputs: str,
-                   outputs_exist: bool) -> bool:
+                   outputs_exist: bool, logged: bool = False) -> bool:
     """Whether publishing could change an output (pure): a source stored new or
-    changed entries, or the other inputs differ from those the outputs were made from
-    (``stamp``; None: unknown), or the outputs are not there."""
-    return not outputs_exist or stamp != inputs or any(result.changed for result in results)
+    changed entries, or the database logged a change since the last publish
+    (``logged``: a removal or a separation by an operator), or the other inputs differ
+    from those the outputs were made from (``stamp``; None: unknown), or the outputs
+    are not there."""
+    return (not outputs_exist or logged or stamp != inputs
+            or any(result.changed for result in results))
 
 
 def inputs_digest(settings: Settings, states: Mapping[str, SourceState],
@@ -180,7 +184,8 @@ async def _publish_at_start(pipeline: Pipeline) -> None:
     settings = pipeline.settings
     inputs = await pipeline.db(publish_inputs, settings)
     if publish_needed((), read_stamp(settings.output_dir), inputs,
-                      (settings.output_dir / "feed.atom").exists()):
+                      (settings.output_dir / "feed.atom").exists(),
+                      await pipeline.db(Store.has_publish_changes)):
         await pipeline.db(publish, settings)
     else:
         log.info("outputs are up to date; not publishing at start",

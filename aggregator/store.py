@@ -611,6 +611,10 @@ class Store:
                 "language", names)
         return copies, translations
 
+    def has_publish_changes(self) -> bool:
+        """Whether anything changed since the last publish (the log is not empty)."""
+        return bool(self.db.execute("SELECT EXISTS (SELECT 1 FROM publish_changes)").fetchone()[0])
+
     def publish_changes(self) -> PublishChanges:
         """What changed since the last :meth:`published` (the triggers' log), and
         whom it reaches: the languages and sources of every member of a changed story

@@ -96,3 +96,4 @@ def test_publish_is_needed_when_anything_it_reads_changed() -> None:
     assert publish_needed([quiet], "x", "y", outputs_exist=True)
     assert publish_needed([quiet], None, "x", outputs_exist=True)
     assert publish_needed([quiet], "x", "x", outputs_exist=False)
+    assert publish_needed([quiet], "x", "x", outputs_exist=True, logged=True)
