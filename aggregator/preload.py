@@ -10,8 +10,9 @@ hold them.
 
 import gc
 
-from . import calendar, dedupe, identify, normalize, parse, scrape, update  # noqa: F401
+from . import calendar, dedupe, identify, normalize, parse, scrape, similarity, update  # noqa: F401
 
 identify.load()
+similarity.fingerprint("preload", "")  # imports datasketch (first use) here, not per worker
 gc.collect()
 gc.freeze()

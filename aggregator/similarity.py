@@ -50,11 +50,10 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import numpy as np
-from datasketch import MinHash  # type: ignore[import-untyped]
 
 from aggregator.urls import canonical_url, is_http_url
 
@@ -877,7 +876,16 @@ class Fingerprint:
 
 _BLOB: Final = struct.Struct(f"<HI{NUM_PERM}I")
 _SIGNATURE: Final = struct.Struct(f"<{NUM_PERM}I")
-_PERMUTATIONS: Final = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME).permutations
+
+
+@functools.cache
+def _minhash() -> tuple[Any, Any]:
+    """datasketch's MinHash class and our permutations, imported on first use: the
+    package imports scipy (about 60 MB), which only the processes that fingerprint
+    need; comparing stored fingerprints does not."""
+    from datasketch import MinHash  # type: ignore[import-untyped]
+
+    return MinHash, MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME).permutations
 _EMPTY_SIGNATURE: Final = (_MAX_SIGNATURE_VALUE,) * NUM_PERM
 
 
@@ -895,8 +903,9 @@ def fingerprint(title: str, text: str) -> Fingerprint:
     # computed here for all shingles at once, without a Python call per shingle
     digests = b"".join([_sha1(s.encode("utf-8")).digest() for s in shingles])
     hashes = np.frombuffer(digests, dtype="<u4")[:: _SHA1_WORDS].tolist()
-    minhash = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME, permutations=_PERMUTATIONS,
-                      hashfunc=int)
+    minhash_class, permutations = _minhash()
+    minhash = minhash_class(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME,
+                            permutations=permutations, hashfunc=int)
     minhash.update_batch(hashes)
     values: np.ndarray = minhash.hashvalues
     return Fingerprint(tuple(values.tolist()), len(shingles))
