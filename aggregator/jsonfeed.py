@@ -19,8 +19,9 @@ from .models import Document, Story
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
-#: encoded items of one publish, by story
-Fragments = MutableMapping[tuple[str, Story], str]
+#: encoded items of one publish, by story (the story object: its ``id()``, the story
+#: kept with its text so that the id stays its own)
+Fragments = MutableMapping[int, tuple[Story, str]]
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -45,11 +46,10 @@ def render_json(document: Document, fragments: Fragments | None = None) -> bytes
     cache: Fragments = {} if fragments is None else fragments
     items = []
     for story in document.stories:
-        key = ("json", story)
-        item = cache.get(key)
-        if item is None:
-            item = cache[key] = _encode(_item(story))
-        items.append(item)
+        known = cache.get(id(story))
+        if known is None or known[0] is not story:
+            known = cache[id(story)] = (story, _encode(_item(story)))
+        items.append(known[1])
     return (head[:-2] + ",".join(items) + "]}\n").encode("utf-8")
 
 

@@ -295,8 +295,8 @@ class _Context:
         # a story shows in many documents of a publish (combined, language, tags,
         # archives): read and presented once, each format's entry rendered once
         self._stories: dict[tuple[bool, int], Story] = {}
-        self._xml: dict[tuple[str, Story], bytes] = {}
-        self._json: dict[tuple[str, Story], str] = {}
+        self._xml: dict[tuple[str, int], tuple[Story, bytes]] = {}
+        self._json: dict[int, tuple[Story, str]] = {}
         # everything besides the items that shapes a document: the settings and the
         # program (a source's attribution is an item's input: the change log has it)
         self.fingerprint = _digest(__version__, settings.title, settings.base_url,

@@ -37,8 +37,9 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 GENERATOR_URI = "https://github.com/welt-in-hannover/aggregator"
 
 
-#: serialised entries of one publish, by format and story
-Fragments = MutableMapping[tuple[str, Story], bytes]
+#: serialised entries of one publish, by format and story (the story object: its
+#: ``id()``, the story kept with its bytes so that the id stays its own)
+Fragments = MutableMapping[tuple[str, int], tuple[Story, bytes]]
 
 
 def render_atom(document: Document, fragments: Fragments | None = None) -> bytes:
@@ -91,11 +92,11 @@ def _spliced(root: Any, parent: Any, tail: bytes, kind: str, document: Document,
     made = _atom_entry if kind == "atom" else _rss_entry
     parts = [head[:-len(tail)]]
     for story in document.stories:
-        key = (kind, story)
-        fragment = cache.get(key)
-        if fragment is None:
-            fragment = cache[key] = _fragment(root, parent, tail, build(made(story)))
-        parts.append(fragment)
+        key = (kind, id(story))
+        known = cache.get(key)
+        if known is None or known[0] is not story:
+            known = cache[key] = (story, _fragment(root, parent, tail, build(made(story))))
+        parts.append(known[1])
     parts.append(tail)
     return b"".join(parts)
 
