@@ -162,14 +162,22 @@ def _publish(reader: EntryReader, settings: Settings, changes: PublishChanges,
     everything = output.known.get(_PUBLISHED) != context.fingerprint
     # the language list is on every HTML page: a new language reaches every window
     new_languages = output.known.get(_LANGUAGES) != repr(languages)
+    chosen: list[tuple[FeedSpec, list[tuple[int, int, str, str]]]] = []
     for spec in feed_specs(settings, languages):
         query = spec.query
         if everything or new_languages or output.missing(spec, languages) or changes.reach(
                 query.merged, query.language, query.source_ids):
-            _publish_feed(spec, reader, context, output, languages,
-                          None if everything else changes)
+            # one narrow query for the whole feed: which entry shows each item, in
+            # arrival order; the subscription window and every archive page are cut
+            # from it, and only the documents that must be rendered read their items
+            chosen.append((spec, reader.feed_index(query, priorities=context.priorities)))
         else:
             output.skip(spec, languages)
+    for spec, index in chosen:  # how many documents show each entry (see _Context.done)
+        context.expect(spec.query.merged, index)
+    for spec, index in chosen:
+        _publish_feed(spec, index, reader, context, output, languages,
+                      None if everything else changes)
     if everything or not output.exists("sources.opml"):  # (made of the settings alone)
         output.write("sources.opml", render_opml(settings.title, settings.base_url,
                                                  settings.sources))
@@ -194,17 +202,14 @@ def _publish_events(reader: EntryReader, settings: Settings, output: _Output,
                 [stored for stored in upcoming if stored.entry.source_id == source.id]))
 
 
-def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output: _Output,
+def _publish_feed(spec: FeedSpec, index: Sequence[tuple[int, int, str, str]],
+                  reader: EntryReader, context: _Context, output: _Output,
                   languages: Sequence[str], changes: PublishChanges | None) -> None:
     """One feed's documents: those whose items or links changed, or that show an item
     that changed (``changes``; None: every document is rendered)."""
     settings = context.settings
     size = settings.max_entries
     query = spec.query
-    # one narrow query for the whole feed: which entry shows each item, in arrival
-    # order; the subscription window and every archive page are cut from it, and
-    # only the documents that must be rendered read their items in full
-    index = reader.feed_index(query, priorities=context.priorities)
     archives = -(-len(index) // size)  # ceiling division
 
     def changed(rows: Sequence[tuple[int, int, str, str]]) -> bool:
@@ -239,6 +244,7 @@ def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output
             output.write(path, stories_page(
                 replace(document, stories=tuple(first)), base_url=settings.base_url,
                 languages=languages, page_language=code).encode("utf-8"))
+        context.done(query.merged, window)
     output.remember(spec.stem, digest)
     for number in range(1, archives + 1):
         rows = index[(number - 1) * size:number * size]
@@ -254,6 +260,7 @@ def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output
             archive = context.document(stem, f"{spec.title} (archive {number})", items(rows),
                                        query.language, page_links, archive=True)
             output.write(stem + ".atom", context.render(".atom", archive))
+            context.done(query.merged, rows)
         output.remember(stem, digest)
     output.forget_archives(spec.stem, archives)
 
@@ -294,7 +301,9 @@ class _Context:
         self.priorities = {source.id: source.priority for source in settings.sources}
         # a story shows in many documents of a publish (combined, language, tags,
         # archives): read and presented once, each format's entry rendered once
+        # (kept while a document still to render shows them: see done())
         self._stories: dict[tuple[bool, int], Story] = {}
+        self._uses: dict[tuple[bool, int], int] = {}
         self._xml: dict[tuple[str, int], tuple[Story, bytes]] = {}
         self._json: dict[int, tuple[Story, str]] = {}
         # everything besides the items that shapes a document: the settings and the
@@ -335,6 +344,34 @@ class _Context:
                     self.states.get(item.stored.entry.source_id))
         return [known[merged, entry_id] for entry_id in entry_ids
                 if (merged, entry_id) in known]
+
+    def expect(self, merged: bool, index: Iterable[tuple[int, int, str, str]]) -> None:
+        """A feed will be published: each of its entries shows in its archive page
+        and, if among the newest, in its window (counted for all: at most)."""
+        uses = self._uses
+        rows = list(index)
+        window = heapq.nlargest(self.settings.max_entries, rows, key=lambda row: (row[3], row[0]))
+        for row in [*rows, *window]:
+            key = (merged, row[1])
+            uses[key] = uses.get(key, 0) + 1
+
+    def done(self, merged: bool, rows: Iterable[tuple[int, int, str, str]]) -> None:
+        """A document showing these entries is rendered: the stories no document
+        still to render shows are forgotten, with their rendered fragments (a full
+        publish keeps only what it will use again, not every story at once)."""
+        uses, known = self._uses, self._stories
+        for row in rows:
+            key = (merged, row[1])
+            left = uses.get(key, 0) - 1
+            if left > 0:
+                uses[key] = left
+                continue
+            uses.pop(key, None)
+            story = known.pop(key, None)
+            if story is not None:
+                self._json.pop(id(story), None)
+                for kind in ("atom", "rss"):
+                    self._xml.pop((kind, id(story)), None)
 
     def render(self, suffix: str, document: Document) -> bytes:
         if suffix == ".json":
