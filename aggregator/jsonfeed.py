@@ -3,19 +3,30 @@ standard library's json: the format is plain JSON, no library needed.
 
 Attribution and the other partners' copies go into the ``_aggregator`` extension
 object (JSON Feed reserves keys starting with ``_`` for extensions).
+
+Written compact (no indentation: the standard library's C encoder). A story shows in
+many documents of one publish: given a :data:`Fragments` cache, its item is encoded
+once and its text reused.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import MutableMapping
 from typing import Any
 
 from .models import Document, Story
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
+#: encoded items of one publish, by story (the story object: its ``id()``, the story
+#: kept with its text so that the id stays its own)
+Fragments = MutableMapping[int, tuple[Story, str]]
 
-def render_json(document: Document) -> bytes:
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def render_json(document: Document, fragments: Fragments | None = None) -> bytes:
     feed: dict[str, Any] = {
         "version": VERSION,
         "title": document.title,
@@ -30,8 +41,16 @@ def render_json(document: Document) -> bytes:
     hub = next((href for rel, href in document.links if rel == "hub"), None)
     if hub:
         feed["hubs"] = [{"type": "WebSub", "url": hub}]
-    feed["items"] = [_item(story) for story in document.stories]
-    return json.dumps(feed, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+    feed["items"] = []
+    head = _encode(feed)  # ...,"items":[]}
+    cache: Fragments = {} if fragments is None else fragments
+    items = []
+    for story in document.stories:
+        known = cache.get(id(story))
+        if known is None or known[0] is not story:
+            known = cache[id(story)] = (story, _encode(_item(story)))
+        items.append(known[1])
+    return (head[:-2] + ",".join(items) + "]}\n").encode("utf-8")
 
 
 def _item(story: Story) -> dict[str, Any]:

@@ -67,6 +67,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TEASER_CHARACTERS = 400
 FORMATS: dict[str, Callable[[Document], bytes]] = {
     ".atom": render_atom, ".rss": render_rss, ".json": render_json}
+#: how many entries' items a publish reads from the database at a time
+_READ_BATCH = 500
 
 
 class EntryReader(Protocol):
@@ -139,27 +141,12 @@ def publish_all(reader: EntryReader, settings: Settings) -> PublishReport:
     report = PublishReport()
     changes = reader.publish_changes()  # first: whatever changes after it waits its turn
     context = _Context(settings, reader.states)
-    languages = [code for code in reader.languages() if code]
     output = _Output(settings.output_dir, reader.documents(), report)
-    everything = output.known.get(_PUBLISHED) != context.fingerprint
-    # the language list is on every HTML page: a new language reaches every window
-    new_languages = output.known.get(_LANGUAGES) != repr(languages)
-    for spec in feed_specs(settings, languages):
-        query = spec.query
-        if everything or new_languages or output.missing(spec, languages) or changes.reach(
-                query.merged, query.language, query.source_ids):
-            _publish_feed(spec, reader, context, output, languages,
-                          None if everything else changes)
-        else:
-            output.skip(spec, languages)
-    if everything or not output.exists("sources.opml"):  # (made of the settings alone)
-        output.write("sources.opml", render_opml(settings.title, settings.base_url,
-                                                 settings.sources))
-    else:
-        report.unchanged.append("sources.opml")
-    _publish_events(reader, settings, output, datetime.now(UTC))
-    output.remember(_PUBLISHED, context.fingerprint)
-    output.remember(_LANGUAGES, repr(languages))
+    try:
+        _publish(reader, settings, changes, context, output)
+    except BaseException:
+        output.abort()
+        raise
     reader.published(changes.upto, output.digests, output.forget)
     report.duration, report.cpu = time.monotonic() - started, time.thread_time() - cpu_started
     log.info("publish: %d files written, %d unchanged", len(report.written),
@@ -167,6 +154,39 @@ def publish_all(reader: EntryReader, settings: Settings) -> PublishReport:
                  "event": "publish", "written": len(report.written),
                  "unchanged": len(report.unchanged), "duration": round(report.duration, 3)})
     return report
+
+
+def _publish(reader: EntryReader, settings: Settings, changes: PublishChanges,
+             context: _Context, output: _Output) -> None:
+    languages = [code for code in reader.languages() if code]
+    everything = output.known.get(_PUBLISHED) != context.fingerprint
+    # the language list is on every HTML page: a new language reaches every window
+    new_languages = output.known.get(_LANGUAGES) != repr(languages)
+    chosen: list[tuple[FeedSpec, list[tuple[int, int, str, str]]]] = []
+    for spec in feed_specs(settings, languages):
+        query = spec.query
+        if everything or new_languages or output.missing(spec, languages) or changes.reach(
+                query.merged, query.language, query.source_ids):
+            # one narrow query for the whole feed: which entry shows each item, in
+            # arrival order; the subscription window and every archive page are cut
+            # from it, and only the documents that must be rendered read their items
+            chosen.append((spec, reader.feed_index(query, priorities=context.priorities)))
+        else:
+            output.skip(spec, languages)
+    for spec, index in chosen:  # how many documents show each entry (see _Context.done)
+        context.expect(spec.query.merged, index)
+    for spec, index in chosen:
+        _publish_feed(spec, index, reader, context, output, languages,
+                      None if everything else changes)
+    if everything or not output.exists("sources.opml"):  # (made of the settings alone)
+        output.write("sources.opml", render_opml(settings.title, settings.base_url,
+                                                 settings.sources))
+    else:
+        output.report.unchanged.append("sources.opml")
+    _publish_events(reader, settings, output, datetime.now(UTC))
+    output.commit()  # every file written: made durable, then renamed into place
+    output.remember(_PUBLISHED, context.fingerprint)
+    output.remember(_LANGUAGES, repr(languages))
 
 
 def _publish_events(reader: EntryReader, settings: Settings, output: _Output,
@@ -182,17 +202,14 @@ def _publish_events(reader: EntryReader, settings: Settings, output: _Output,
                 [stored for stored in upcoming if stored.entry.source_id == source.id]))
 
 
-def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output: _Output,
+def _publish_feed(spec: FeedSpec, index: Sequence[tuple[int, int, str, str]],
+                  reader: EntryReader, context: _Context, output: _Output,
                   languages: Sequence[str], changes: PublishChanges | None) -> None:
     """One feed's documents: those whose items or links changed, or that show an item
     that changed (``changes``; None: every document is rendered)."""
     settings = context.settings
     size = settings.max_entries
     query = spec.query
-    # one narrow query for the whole feed: which entry shows each item, in arrival
-    # order; the subscription window and every archive page are cut from it, and
-    # only the documents that must be rendered read their items in full
-    index = reader.feed_index(query, priorities=context.priorities)
     archives = -(-len(index) // size)  # ceiling division
 
     def changed(rows: Sequence[tuple[int, int, str, str]]) -> bool:
@@ -201,9 +218,8 @@ def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output
         shown = changes.stories if query.merged else changes.entries
         return any(row[0] in shown or row[2] in changes.states for row in rows)
 
-    def items(rows: Sequence[tuple[int, int, str, str]]) -> list[FeedItem]:
-        return reader.items_of([row[1] for row in rows], merged=query.merged,
-                               names=context.names)
+    def items(rows: Sequence[tuple[int, int, str, str]]) -> list[Story]:
+        return context.stories(reader, [row[1] for row in rows], query.merged)
 
     # newest first (dates are stored in UTC: text order is time order)
     window = heapq.nlargest(size, index, key=lambda row: (row[3], row[0]))
@@ -216,8 +232,8 @@ def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output
     if changed(window) or output.stale(spec.stem, digest, _paths(spec.stem, pages)):
         document = context.document(spec.stem, spec.title, items(window), query.language,
                                     links)
-        for suffix, render in FORMATS.items():
-            output.write(spec.stem + suffix, render(document))
+        for suffix in FORMATS:
+            output.write(spec.stem + suffix, context.render(suffix, document))
         default_language = query.language or (settings.languages or ("de",))[0]
         if spec.page:
             output.write(spec.page, stories_page(
@@ -228,6 +244,7 @@ def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output
             output.write(path, stories_page(
                 replace(document, stories=tuple(first)), base_url=settings.base_url,
                 languages=languages, page_language=code).encode("utf-8"))
+        context.done(query.merged, window)
     output.remember(spec.stem, digest)
     for number in range(1, archives + 1):
         rows = index[(number - 1) * size:number * size]
@@ -242,7 +259,8 @@ def _publish_feed(spec: FeedSpec, reader: EntryReader, context: _Context, output
         if changed(rows) or output.stale(stem, digest, [stem + ".atom"]):
             archive = context.document(stem, f"{spec.title} (archive {number})", items(rows),
                                        query.language, page_links, archive=True)
-            output.write(stem + ".atom", render_atom(archive))
+            output.write(stem + ".atom", context.render(".atom", archive))
+            context.done(query.merged, rows)
         output.remember(stem, digest)
     output.forget_archives(spec.stem, archives)
 
@@ -281,6 +299,13 @@ class _Context:
         self.sources = {source.id: source for source in settings.sources}
         self.names = {source.id: source.name for source in settings.sources}
         self.priorities = {source.id: source.priority for source in settings.sources}
+        # a story shows in many documents of a publish (combined, language, tags,
+        # archives): read and presented once, each format's entry rendered once
+        # (kept while a document still to render shows them: see done())
+        self._stories: dict[tuple[bool, int], Story] = {}
+        self._uses: dict[tuple[bool, int], int] = {}
+        self._xml: dict[tuple[str, int], tuple[Story, bytes]] = {}
+        self._json: dict[int, tuple[Story, str]] = {}
         # everything besides the items that shapes a document: the settings and the
         # program (a source's attribution is an item's input: the change log has it)
         self.fingerprint = _digest(__version__, settings.title, settings.base_url,
@@ -297,17 +322,72 @@ class _Context:
     def self_url(self, stem: str) -> str:
         return self.settings.base_url + stem
 
-    def document(self, stem: str, title: str, items: Sequence[FeedItem], language: str | None,
+    def stories(self, reader: EntryReader, entry_ids: Sequence[int], merged: bool
+                ) -> list[Story]:
+        """The stories these entries show (in merged feeds, or in a partner's), read
+        and presented once per publish."""
+        known = self._stories
+        wanted = [entry_id for entry_id in dict.fromkeys(entry_ids)
+                  if (merged, entry_id) not in known]
+        for start in range(0, len(wanted), _READ_BATCH):
+            chunk = wanted[start:start + _READ_BATCH]
+            items = reader.items_of(chunk, merged=merged, names=self.names)
+            if len(items) != len(chunk):  # some entry went meanwhile: which one, one by one
+                pairs = [(entry_id, item) for entry_id in chunk
+                         for item in reader.items_of([entry_id], merged=merged,
+                                                     names=self.names)]
+            else:
+                pairs = list(zip(chunk, items, strict=True))
+            for entry_id, item in pairs:
+                known[merged, entry_id] = present(
+                    item, self.source(item.stored.entry.source_id),
+                    self.states.get(item.stored.entry.source_id))
+        return [known[merged, entry_id] for entry_id in entry_ids
+                if (merged, entry_id) in known]
+
+    def expect(self, merged: bool, index: Iterable[tuple[int, int, str, str]]) -> None:
+        """A feed will be published: each of its entries shows in its archive page
+        and, if among the newest, in its window (counted for all: at most)."""
+        uses = self._uses
+        rows = list(index)
+        window = heapq.nlargest(self.settings.max_entries, rows, key=lambda row: (row[3], row[0]))
+        for row in [*rows, *window]:
+            key = (merged, row[1])
+            uses[key] = uses.get(key, 0) + 1
+
+    def done(self, merged: bool, rows: Iterable[tuple[int, int, str, str]]) -> None:
+        """A document showing these entries is rendered: the stories no document
+        still to render shows are forgotten, with their rendered fragments (a full
+        publish keeps only what it will use again, not every story at once)."""
+        uses, known = self._uses, self._stories
+        for row in rows:
+            key = (merged, row[1])
+            left = uses.get(key, 0) - 1
+            if left > 0:
+                uses[key] = left
+                continue
+            uses.pop(key, None)
+            story = known.pop(key, None)
+            if story is not None:
+                self._json.pop(id(story), None)
+                for kind in ("atom", "rss"):
+                    self._xml.pop((kind, id(story)), None)
+
+    def render(self, suffix: str, document: Document) -> bytes:
+        if suffix == ".json":
+            return render_json(document, self._json)
+        return (render_atom if suffix == ".atom" else render_rss)(document, self._xml)
+
+    def document(self, stem: str, title: str, stories: Sequence[Story], language: str | None,
                  links: list[tuple[str, str]], *, archive: bool = False) -> Document:
-        stories = tuple(present(item, self.source(item.stored.entry.source_id),
-                                self.states.get(item.stored.entry.source_id)) for item in items)
         hub = self.settings.websub_hub
         return Document(
             path=stem, title=title, self_url=self.self_url(stem),
             home_url=self.settings.base_url, language=language, archive=archive,
             subtitle=self.settings.description,
             updated=max((story.updated for story in stories), default=EPOCH),
-            stories=stories, links=tuple(links + ([("hub", hub)] if hub and not archive else [])))
+            stories=tuple(stories),
+            links=tuple(links + ([("hub", hub)] if hub and not archive else [])))
 
     def source(self, source_id: str) -> SourceConfig:
         # a source removed from feeds.toml keeps its entries, under its id
@@ -385,6 +465,7 @@ class _Output:
         self.digests: dict[str, str] = {}
         self.forget: list[str] = []
         self._present: set[str] | None = None  # the files under root, found by one walk
+        self._pending: dict[Path, Path] = {}  # target -> its new bytes, not yet in place
         self.archives: dict[str, list[str]] = {}  # feed stem -> its archive pages' stems
         for stem in known:
             if stem.startswith("archive/"):
@@ -435,18 +516,48 @@ class _Output:
                         if int(stem.rsplit("/", 1)[1]) > count]
 
     def write(self, relative: str, data: bytes) -> None:
-        written = write_if_changed(self.root / relative, data)
+        """Write a file unless it holds these bytes already: into a temporary file
+        beside it, renamed into place by :meth:`commit`."""
+        target = self.root / relative
+        temporary = write_if_changed(target, data, durable=False)
+        if temporary is not None:
+            previous = self._pending.pop(target, None)
+            if previous is not None:
+                previous.unlink(missing_ok=True)
+            self._pending[target] = temporary
         if self._present is not None:
             self._present.add(relative)
-        (self.report.written if written else self.report.unchanged).append(relative)
+        (self.report.written if temporary else self.report.unchanged).append(relative)
+
+    def commit(self) -> None:
+        """Every file written so far made durable at once (one ``sync`` rather than an
+        ``fsync`` per file), then each renamed over its target: a reader sees a file
+        whole, old or new, and never a partial one, even after a crash."""
+        if not self._pending:
+            return
+        os.sync()
+        try:
+            for target, temporary in self._pending.items():
+                os.replace(temporary, target)
+        except OSError as error:
+            raise PublishError(f"cannot write {target}: {error.strerror or error}") from error
+        self._pending.clear()
+
+    def abort(self) -> None:
+        """The publish failed: the files not yet renamed into place are removed."""
+        for temporary in self._pending.values():
+            temporary.unlink(missing_ok=True)
+        self._pending.clear()
 
 
-def write_if_changed(target: Path, data: bytes) -> bool:
+def write_if_changed(target: Path, data: bytes, *, durable: bool = True) -> Path | None:
     """Write ``data`` to ``target`` atomically unless it already holds exactly that.
-    Returns True when the file was written."""
+    Returns the temporary file to rename into place when not ``durable`` (the
+    caller syncs, then renames: see :meth:`_Output.commit`), else the target once
+    written (fsynced, renamed); None when the target held these bytes already."""
     try:
         if target.read_bytes() == data:
-            return False
+            return None
     except FileNotFoundError:
         pass
     except OSError as error:
@@ -458,13 +569,16 @@ def write_if_changed(target: Path, data: bytes) -> bool:
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
+                if durable:
+                    file.flush()
+                    os.fsync(file.fileno())
             os.chmod(temporary, 0o644)
+            if not durable:
+                return Path(temporary)
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
     except OSError as error:
         raise PublishError(f"cannot write {target}: {error.strerror or error}") from error
-    return True
+    return target

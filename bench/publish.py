@@ -26,7 +26,16 @@ process through the public API:
 The cold ingest's own first publish (every document rendered) is reported too, with
 the number and total bytes of the files in ``output_dir``.
 
+**full** (``--full``, with ``--from DIR`` for an ingested portal, or for each size):
+a full publish, every document rendered, as after a cold ingest or a settings
+change: on a copy of the portal, ``output_dir`` is deleted and the documents'
+digests forgotten, then ``aggregator.service.publish_once(settings)`` runs in a
+fresh process (``--repeat N`` times, each on a fresh copy): its wall and processor
+time (``PublishReport.duration``, ``PublishReport.cpu``) and the files and bytes
+written. ``--profile FILE`` writes a cProfile of the (last) full publish.
+
     python bench/publish.py [--sizes 10000,30000] [--from DIR]
+    python bench/publish.py --full --from DIR [--repeat 3] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -122,10 +131,47 @@ def child_idle(workdir: Path) -> dict[str, Any]:
             "written": len(report.written), "unchanged": len(report.unchanged)}
 
 
-def run_child(mode: str, workdir: Path, corpus_path: Path, source_id: str = ""
-              ) -> dict[str, Any]:
+def child_full(workdir: Path, profile: Path | None) -> dict[str, Any]:
+    import cProfile
+    import sqlite3
+
+    from aggregator import config, service
+
+    settings = config.load(workdir / "feeds.toml")
+    shutil.rmtree(settings.output_dir, ignore_errors=True)
+    with sqlite3.connect(settings.database) as db:
+        db.execute("DELETE FROM documents")  # every digest forgotten: everything renders
+    profiler = cProfile.Profile() if profile else None
+    if profiler is not None:
+        profiler.enable()
+    report = service.publish_once(settings)
+    if profiler is not None and profile is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    return {"publish_s": report.duration, "publish_cpu_s": report.cpu,
+            "written": len(report.written), **outputs(settings.output_dir)}
+
+
+def bench_full(folder: Path, repeat: int, profile: Path | None) -> dict[str, Any]:
+    """Full publishes (every document rendered) on fresh copies of a portal."""
+    work = folder.parent / (folder.name + "-full")
+    runs = []
+    for _ in range(repeat):
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(folder, work)
+        runs.append(run_child("full", work, folder, profile=profile))
+    shutil.rmtree(work, ignore_errors=True)
+    return {"entries": entries_in(folder), "runs": runs,
+            "publish_s": statistics.median(r["publish_s"] for r in runs),
+            "publish_cpu_s": statistics.median(r["publish_cpu_s"] for r in runs)}
+
+
+def run_child(mode: str, workdir: Path, corpus_path: Path, source_id: str = "",
+              profile: Path | None = None) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", mode, "--workdir", str(workdir),
                "--corpus", str(corpus_path), "--source-id", source_id]
+    if profile is not None:
+        command += ["--profile", str(profile)]
     with tempfile.TemporaryFile() as out:
         measured = measure.run(command, stdout=out)
         out.seek(0)
@@ -194,6 +240,17 @@ def bench_size(folder: Path, corpus_path: Path, cold: dict[str, Any] | None
     return result
 
 
+def print_full(full: dict[str, Any]) -> None:
+    last = full["runs"][-1]
+    print(f"{full['entries']} entries: full publish {full['publish_s']:.2f} s "
+          f"(CPU {full['publish_cpu_s']:.2f} s; median of {len(full['runs'])}: "
+          + ", ".join(f"{r['publish_s']:.2f} s / CPU {r['publish_cpu_s']:.2f} s"
+                      for r in full["runs"])
+          + f"); {last['written']} files written, outputs {last['files']} files, "
+          f"{last['bytes'] / 1e6:.1f} MB; process peak PSS {last['mem_mb']:.0f} MB",
+          flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,30000")
@@ -206,7 +263,11 @@ def main() -> None:
     parser.add_argument("--scratch", type=Path, default=corpus.CACHE / "publish")
     parser.add_argument("--quick", action="store_true", help="3,000 entries only")
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--child", choices=["change", "idle"])
+    parser.add_argument("--full", action="store_true",
+                        help="full publishes only (every document rendered)")
+    parser.add_argument("--repeat", type=int, default=1, help="full publishes per size")
+    parser.add_argument("--profile", type=Path, help="cProfile output of a full publish")
+    parser.add_argument("--child", choices=["change", "idle", "full"])
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--source-id", default="")
@@ -216,6 +277,15 @@ def main() -> None:
         return
     if args.child == "idle":
         print(json.dumps(child_idle(args.workdir)))
+        return
+    if args.child == "full":
+        print(json.dumps(child_full(args.workdir, args.profile)))
+        return
+    if args.full and args.source is not None:
+        full = bench_full(args.source, args.repeat, args.profile)
+        print_full(full)
+        if args.json:
+            args.json.write_text(json.dumps(full, indent=1), encoding="utf-8")
         return
     corpus_path = corpus.corpus_dir(500, args.seed)
     corpus.generate(corpus_path, 500, args.seed)
@@ -227,6 +297,10 @@ def main() -> None:
         else:
             folder, cold = portal(size, corpus_path, args.scratch, args.concurrency,
                                   args.per_host)
+        if args.full:
+            results[str(size)] = full = bench_full(folder, args.repeat, args.profile)
+            print_full(full)
+            continue
         result = bench_size(folder, corpus_path, cold)
         results[str(size)] = result
         idle = (f", idle publish {result['idle']['publish_s']:.2f} s "
