@@ -15,11 +15,11 @@ measured: the package as committed at HEAD, extracted to a scratch folder that e
 benchmark process imports (others may edit the work tree meanwhile; ``--worktree``
 measures the work tree instead).
 
-Time: the run takes as long as our cold ingest and publish let it. At commit 09a58af,
-on this shared 2-core machine, a cold ingest of the 500 feeds by us took 12-15 minutes
-(most of it publishing), so the full run does one pair by default (``--pairs``) and
-takes about 45 minutes (``--latency-feeds 100`` saves about 8); it shrinks as the
-package gets faster. ``--quick`` (100 feeds, 3,000 entries) takes about ten minutes.
+Time: the run takes as long as our cold ingest and publish let it. At commit 2dcd375,
+on this 2-core machine, the full run (one pair by default, ``--pairs``) took about
+10 minutes, a cold ingest of the 500 feeds by us 1.5 minutes; at 09a58af, before
+publishing was incremental, it took 45. ``--quick`` (100 feeds, 3,000 entries) takes
+a few minutes.
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def details(ingest: dict[str, Any] | None, publish: dict[str, Any] | None,
         if "startup_s" in serving["aggregator"]:
             lines.append(f"- `aggregator serve` answered /healthz "
                          f"{serving['aggregator']['startup_s']:.1f} s after it started (it "
-                         "publishes every output before serving).")
+                         "publishes first when the outputs are out of date).")
     if scale:
         lines.append(
             f"- Scale: {scale['sources']:,} sources, interval {scale['interval_s']:g} s "
