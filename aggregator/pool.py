@@ -153,13 +153,6 @@ class WorkerPool:
         result: T = value
         return result
 
-    async def start(self) -> None:
-        """Start one worker now, and with it the fork server: for a long-running
-        service, whose first fetch should not wait for the language model to load."""
-        worker = await asyncio.get_running_loop().run_in_executor(self._waiters, self._take)
-        with self._lock:
-            self._idle.append(worker)
-
     def _take(self) -> _Worker:
         with self._lock:
             if self._idle:

@@ -233,10 +233,9 @@ async def _serve(settings: Settings, *, worker: bool) -> None:
         await _publish_at_start(pipeline)
         scheduler: Worker | None = None
         if worker:
-            # the long-running worker loads deduplication and starts its parser processes
-            # now, not inside its first fetch (one in flight at SIGTERM has a few seconds)
-            await asyncio.gather(asyncio.to_thread(lambda: pipeline.policy),
-                                 pipeline.start_parsing())
+            # the long-running worker loads deduplication now, not inside its first save
+            # (a fetch in flight at SIGTERM has a few seconds to finish)
+            await asyncio.to_thread(lambda: pipeline.policy)
             scheduler = _worker(pipeline, metrics)
             scheduler.start(settings.sources, await pipeline.db(Store.states))
         app = web.create_app(settings, metrics,

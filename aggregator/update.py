@@ -187,11 +187,6 @@ class Pipeline:
             await self.db(Store.separate, self.policy.apart_uids, self.policy.apart_sources)
         return self
 
-    async def start_parsing(self) -> None:
-        """Start the parser processes now rather than at the first body to parse."""
-        if self._own_pool and isinstance(self._cpu, WorkerPool):
-            await self._cpu.start()
-
     def end_parsing(self) -> None:
         """Stop the parser worker processes (and with the last of them the fork server
         holding the language model) when this run parses nothing more: publishing

@@ -114,16 +114,3 @@ def test_workers_start_when_needed_and_are_replaced_after_max_calls() -> None:
     assert before == 0  # nothing starts until there is something to parse
     assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
     assert after == 1
-
-
-def test_a_started_pool_has_its_worker_ready_and_uses_it() -> None:
-    async def go() -> tuple[int, list[int], int]:
-        async with WorkerPool(workers=1, budget=10.0) as pool:
-            await pool.start()  # as `aggregator run` does before its first fetch
-            started = pool.processes
-            pids = [await pool.run(pid) for _ in range(2)]
-            return started, pids, pool.processes
-
-    started, pids, after = asyncio.run(go())
-    assert started == 1 and after == 1
-    assert pids[0] == pids[1]  # the started worker served the calls
