@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import feed_route, write_config
+from httpfixture import FixtureServer
+
 ROOT = Path(__file__).parents[1]
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 NOBODY = 65534
@@ -132,3 +135,33 @@ def test_image_command_runs_as_non_root(image_root: Path) -> None:
     finally:
         if process.poll() is None:
             process.kill()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching to a non-root user needs root")
+@pytest.mark.xfail(strict=False, reason=(
+    "KNOWN BUG, found at the end of a session, not fixed yet: here the parser pool's "
+    "fork server refuses the connection (ConnectionRefusedError in multiprocessing."
+    "forkserver.connect_to_new_process), so every feed fails to parse; the same "
+    "command by hand from another venv of Debian's Python as uid 65534 worked"))
+def test_a_feed_is_parsed_by_the_installed_package_as_non_root(
+        image_root: Path, server: FixtureServer) -> None:
+    """The parser worker processes (fork server, language model) work for the image's
+    user, from the package installed the way the image installs it."""
+    work = Path(tempfile.mkdtemp(prefix="fetch-", dir=image_root))
+    config = write_config(work, [{"id": "uk", "name": "UK",
+                                  "url": server.add("/uk", feed_route("uk-rss2.xml"))}])
+    (work / "data").mkdir()
+    for path in (work, work / "data", config):
+        os.chown(path, NOBODY, NOBODY)
+    env = {**image_environment(), "PATH": f"{image_root / 'venv/bin'}:/usr/bin:/bin",
+           "HOME": str(work), "AGGREGATOR_DATABASE": str(work / "data" / "aggregator.db"),
+           "AGGREGATOR_OUTPUT_DIR": str(work / "data" / "public")}
+    done = subprocess.run(
+        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+         "aggregator", "fetch", "--config", str(config)],
+        env=env, cwd=work, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 new" in done.stdout and "0 failed" in done.stdout, done.stdout
+    feed = (work / "data" / "public" / "feed.atom").read_bytes()
+    assert feed.count(b"<entry") == 2
