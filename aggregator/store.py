@@ -420,8 +420,7 @@ class Store:
 
     def _tombstoned(self, source_id: str, keys: list[str]) -> set[str]:
         found: set[str] = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
+        for chunk in _chunks(keys):
             found.update(key for (key,) in self.db.execute(
                 f"SELECT key FROM tombstones WHERE source_id = ? AND key IN "
                 f"({','.join('?' * len(chunk))})", [source_id, *chunk]).fetchall())
@@ -499,8 +498,7 @@ class Store:
 
     def _known(self, source_id: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         known: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
+        for chunk in _chunks(keys):
             marks = ",".join("?" * len(chunk))
             for row in self.db.query(
                 f"SELECT id, key, content_hash, first_seen, published, updated FROM entries "
@@ -543,50 +541,6 @@ class Store:
         return row
 
     # -- reading for publishing -------------------------------------------------
-
-    def feed_items(self, query: FeedQuery, *, names: Mapping[str, str] | None = None,
-                   priorities: Mapping[str, int] | None = None,
-                   newest: int | None = None,
-                   page: tuple[int, int] | None = None) -> list[FeedItem]:
-        """Entries for one feed document.
-
-        ``query.merged``: one item per story (the copy of the partner with the highest
-        priority, else the earliest), under the story's id, with the other copies;
-        otherwise every entry under its own id. ``newest=N``: the N most recently
-        published; ``page=(k, size)``: the k-th archive page in arrival order; neither:
-        every item, in arrival order.
-        """
-        clause, params = _where(query, "e.")
-        if query.merged:
-            priority, priority_params = _priority_sql(priorities or {})
-            sql = (f"SELECT * FROM (SELECT e.*, s.uid AS item_uid, e.story_id AS sequence, "
-                   f"ROW_NUMBER() OVER (PARTITION BY e.story_id ORDER BY {priority} DESC, "
-                   f"e.published ASC, e.id ASC) AS rank FROM entries e "
-                   f"JOIN stories s ON s.id = e.story_id {clause}) WHERE rank = 1")
-            params = priority_params + params
-        else:
-            sql = f"SELECT e.*, e.uid AS item_uid, e.id AS sequence FROM entries e {clause}"
-        if newest is not None:
-            sql += " ORDER BY published DESC, sequence DESC LIMIT ?"
-            params.append(newest)
-        elif page is not None:
-            number, size = page
-            sql += " ORDER BY sequence ASC LIMIT ? OFFSET ?"
-            params += [size, (number - 1) * size]
-        else:
-            sql += " ORDER BY sequence ASC"  # everything, in arrival order
-        rows = list(self.db.query(sql, params))
-        copies, translations = self._copies(rows, names or {}) if query.merged else ({}, {})
-        return [FeedItem(uid=row["item_uid"], stored=_stored(row), sequence=row["sequence"],
-                         copies=copies.get(row["id"], ()),
-                         translations=translations.get(row["id"], ())) for row in rows]
-
-    def feed_size(self, query: FeedQuery) -> int:
-        """How many items a feed has in all (for archive paging)."""
-        clause, params = _where(query, "")
-        counted = "DISTINCT story_id" if query.merged else "*"
-        return int(self.db.execute(f"SELECT count({counted}) FROM entries {clause}",
-                                   params).fetchone()[0])
 
     def _copies(self, rows: list[dict[str, Any]], names: Mapping[str, str]
                 ) -> tuple[dict[int, tuple[Copy, ...]], dict[int, tuple[Copy, ...]]]:
@@ -731,22 +685,6 @@ class Store:
             if upto is not None:
                 self.db.execute("DELETE FROM publish_changes WHERE seq <= ?", [upto])
 
-    def latest(self, limit: int, *, language: str | None = None,
-               source_ids: Iterable[str] | None = None) -> list[StoredEntry]:
-        """The newest entries (by publication date), optionally of one language or of
-        some sources."""
-        where, params = [], []
-        if language is not None:
-            where.append("language = ?")
-            params.append(language)
-        if source_ids is not None:
-            ids = list(source_ids)
-            where.append(f"source_id IN ({','.join('?' * len(ids))})")
-            params.extend(ids)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        sql = f"SELECT * FROM entries {clause} ORDER BY published DESC, id DESC LIMIT ?"
-        return [_stored(row) for row in self.db.query(sql, [*params, limit])]
-
     def events(self, ending_after: datetime, *,
                source_ids: Iterable[str] | None = None) -> list[StoredEntry]:
         """Calendar entries that have not ended by ``ending_after``, by start time."""
@@ -813,15 +751,6 @@ def _where(query: FeedQuery, prefix: str) -> tuple[str, list[Any]]:
         where.append(f"{prefix}source_id IN ({','.join('?' * len(query.source_ids))})")
         params.extend(query.source_ids)
     return (f"WHERE {' AND '.join(where)}" if where else ""), params
-
-
-def _priority_sql(priorities: Mapping[str, int]) -> tuple[str, list[Any]]:
-    """A SQL expression giving each entry its source's configured priority."""
-    ranked = [(source, value) for source, value in priorities.items() if value]
-    if not ranked:
-        return "0", []
-    cases = " ".join("WHEN ? THEN ?" for _ in ranked)
-    return f"CASE e.source_id {cases} ELSE 0 END", [v for pair in ranked for v in pair]
 
 
 def _utc_iso(value: datetime) -> str:
