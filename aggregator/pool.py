@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import multiprocessing.spawn
 import os
 import threading
 from collections.abc import Callable
@@ -78,6 +79,7 @@ class _Worker:
 
 _open_pools: set[WorkerPool] = set()
 _open_lock = threading.Lock()
+_start_lock = threading.Lock()
 
 
 def _stop_fork_server() -> None:
@@ -157,8 +159,21 @@ class WorkerPool:
         with self._lock:
             if self._idle:
                 return self._idle.pop()
-        worker = _Worker(self._context)
-        worker.call(_ready, ())  # wait until it runs
+        try:
+            with _start_lock:  # one at a time: the fork server is shared, and its
+                # client code races when it finds the server dead and starts another
+                worker = _Worker(self._context)
+        except OSError as error:  # the fork server could not start or died
+            raise ParseError(
+                f"no parser process could be started ({error!r}); check that "
+                f"{multiprocessing.spawn.get_executable()} can be run by this user",
+                code="parse_worker") from error
+        try:
+            worker.call(_ready, ())  # wait until it runs
+        except (EOFError, OSError) as error:
+            worker.kill()
+            raise ParseError(f"a parser process died while starting ({error!r})",
+                             code="parse_worker") from error
         with self._lock:
             self._all.add(worker)
         return worker

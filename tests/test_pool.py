@@ -4,7 +4,9 @@ own source an error and nothing else."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -114,3 +116,25 @@ def test_workers_start_when_needed_and_are_replaced_after_max_calls() -> None:
     assert before == 0  # nothing starts until there is something to parse
     assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
     assert after == 1
+
+
+def test_parser_processes_that_cannot_start_fail_the_sources_with_a_clear_error(
+        server: FixtureServer, tmp_path: Path) -> None:
+    """An interpreter this user may not run (seen as a non-root user with Python under
+    /root): each source gets an error that says so, the pass goes on, nothing crashes."""
+    not_runnable = tmp_path / "python"
+    not_runnable.write_text("#!/bin/sh\n")
+    not_runnable.chmod(0o644)
+    settings = load_settings(tmp_path, [
+        {"id": "a", "name": "A", "url": server.add("/a", feed_route("uk-rss2.xml"))},
+        {"id": "b", "name": "B", "url": server.add("/b", feed_route("uk-rss2.xml"))},
+    ])
+    multiprocessing.set_executable(str(not_runnable))
+    try:
+        results, _ = asyncio.run(fetch_once(settings, settings.sources))
+    finally:
+        multiprocessing.set_executable(sys.executable)
+    assert [result.error_code for result in results] == ["parse_worker", "parse_worker"]
+    assert all(str(not_runnable) in str(result.error) for result in results)
+    results, _ = asyncio.run(fetch_once(settings, settings.sources))  # and it recovers
+    assert [(result.error, result.counts.new) for result in results] == [(None, 2)] * 2
