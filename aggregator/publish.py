@@ -76,6 +76,8 @@ class EntryReader(Protocol):
 
     def publish_changes(self) -> PublishChanges: ...
 
+    def has_publish_changes(self) -> bool: ...
+
     def feed_index(self, query: FeedQuery, *, priorities: Mapping[str, int] | None = None
                    ) -> list[tuple[int, int, str, str]]: ...
 
@@ -131,6 +133,39 @@ def feed_specs(settings: Settings, languages: Iterable[str]) -> list[FeedSpec]:
     specs += [FeedSpec(f"tag/{tag}", f"{settings.title}: {tag}", FeedQuery(
         source_ids=tuple(s.id for s in settings.sources if tag in s.tags))) for tag in tags]
     return specs
+
+
+def needed(reader: EntryReader, settings: Settings, now: datetime) -> bool:
+    """Whether a publish now would change an output, found without rendering: reads
+    the change log's first row, two remembered values and whether ``feed.atom`` is
+    there. ``aggregator fetch`` and the server's start skip publishing when not."""
+    known = reader.documents()
+    return publish_due(
+        logged=reader.has_publish_changes(),
+        settings_changed=known.get(_PUBLISHED) != fingerprint(settings),
+        outputs_exist=(settings.output_dir / "feed.atom").exists(),
+        event_ends=known.get(_EVENT_ENDS), now=now)
+
+
+def publish_due(*, logged: bool, settings_changed: bool, outputs_exist: bool,
+                event_ends: str | None, now: datetime) -> bool:
+    """The decision (pure): publish when the database logged a change since the last
+    publish (new, changed or removed entries and stories, a source's attribution; kept
+    until a publish completes, so a run that stopped before publishing is caught up),
+    when the settings or the program differ from those of the last publish, when the
+    outputs are not there, or when an upcoming event of the last publish has ended
+    (``event_ends``: the earliest end, ISO 8601, "" for none, None if never recorded;
+    the calendars drop ended events)."""
+    return (logged or settings_changed or not outputs_exist or event_ends is None
+            or (event_ends != "" and datetime.fromisoformat(event_ends) < now))
+
+
+def fingerprint(settings: Settings) -> str:
+    """Everything besides the items that shapes a document: the settings and the
+    program (a source's attribution is an item's input: the change log has it)."""
+    return _digest(__version__, settings.title, settings.base_url, settings.description,
+                   settings.websub_hub, settings.languages, settings.max_entries,
+                   settings.sources)
 
 
 def publish_all(reader: EntryReader, settings: Settings) -> PublishReport:
@@ -195,6 +230,9 @@ def _publish_events(reader: EntryReader, settings: Settings, output: _Output,
     ``source/{id}.ics`` per calendar source. Past events leave these (not the feeds)."""
     upcoming = reader.events(now)
     output.write("events.ics", write_calendar(f"{settings.title}: events", upcoming))
+    ends = [(stored.entry.event.end or stored.entry.event.start).astimezone(UTC)
+            for stored in upcoming if stored.entry.event is not None]
+    output.remember(_EVENT_ENDS, min(ends).isoformat() if ends else "")
     for source in settings.sources:
         if source.kind is SourceKind.ICAL:
             output.write(f"source/{source.id}.ics", write_calendar(
@@ -268,6 +306,7 @@ def _publish_feed(spec: FeedSpec, index: Sequence[tuple[int, int, str, str]],
 #: the documents table's records of the whole publish (no document path starts with @)
 _PUBLISHED = "@publish"
 _LANGUAGES = "@languages"
+_EVENT_ENDS = "@event-ends"  # when the first upcoming event ends (ISO 8601), or ""
 
 
 def _shown(rows: Sequence[tuple[int, int, str, str]]) -> str:
@@ -306,11 +345,7 @@ class _Context:
         self._uses: dict[tuple[bool, int], int] = {}
         self._xml: dict[tuple[str, int], tuple[Story, bytes]] = {}
         self._json: dict[int, tuple[Story, str]] = {}
-        # everything besides the items that shapes a document: the settings and the
-        # program (a source's attribution is an item's input: the change log has it)
-        self.fingerprint = _digest(__version__, settings.title, settings.base_url,
-                                   settings.description, settings.websub_hub,
-                                   settings.languages, settings.max_entries, settings.sources)
+        self.fingerprint = fingerprint(settings)
 
     @property
     def states(self) -> Mapping[str, SourceState]:

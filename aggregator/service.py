@@ -6,10 +6,9 @@
 * :func:`serve_only`: the HTTP server alone (``aggregator serve``)
 * :func:`run_service`: scheduler + server until SIGTERM/SIGINT (``aggregator run``)
 
-Publishing is skipped when it would change nothing: no source stored anything new,
-changed or removed, and nothing else the outputs show changed since the last publish
-(:func:`publish_inputs`: the settings, what each source's attribution shows, the
-upcoming events, the package version), as recorded in ``output_dir/.published``.
+Publishing is skipped when it would change nothing (:func:`aggregator.publish.needed`:
+the database logged no change since the last publish, the settings are those it was
+made with, no upcoming event has ended).
 Modules needed only by some commands (the server, the scheduler, the renderers) are
 imported when used, so a pass of 304 answers starts fast. Every command's event loop
 is uvloop's where it is installed (:func:`run`); this module owns uvloop.
@@ -18,21 +17,15 @@ is uvloop's where it is installed (:func:`run`); this module owns uvloop.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import os
 import signal
-import tempfile
-from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import __version__
 from .errors import AggregatorError, PublishError, StoreError
 from .fetch import Fetcher
-from .models import FetchLimits, Settings, SourceConfig, SourceState, UpdateResult
+from .models import Settings, SourceConfig, UpdateResult
 from .store import Store
 from .update import Pipeline
 
@@ -66,14 +59,11 @@ async def fetch_once(settings: Settings, sources: Sequence[SourceConfig],
             if progress:
                 progress(result)
         todo = [source for source in sources if source not in skipped]
-        # a run that stops between storing and publishing leaves no stamp: the next
-        # one publishes whatever it finds
-        stamp = take_stamp(settings.output_dir)
         results += await pipeline.update_many(todo, progress)
         order = {source.id: index for index, source in enumerate(sources)}
         results.sort(key=lambda result: order[result.source_id])
         await asyncio.to_thread(pipeline.end_parsing)
-        report = await _publish_if_needed(pipeline, results, stamp)
+        report = await _publish_if_needed(pipeline)
         if report is not None:
             await announce(pipeline.fetcher, settings, report)
     return results, report
@@ -88,108 +78,21 @@ def publish_once(settings: Settings) -> PublishReport:
 
 
 def publish(store: Store, settings: Settings) -> PublishReport:
-    """Render every output, then stamp them with the inputs they were made from."""
     from .publish import publish_all
 
-    inputs = publish_inputs(store, settings)
-    report = publish_all(store, settings)
-    write_stamp(settings.output_dir, inputs)
-    return report
+    return publish_all(store, settings)
 
 
-async def _publish_if_needed(pipeline: Pipeline, results: Sequence[UpdateResult],
-                             stamp: str | None) -> PublishReport | None:
+async def _publish_if_needed(pipeline: Pipeline) -> PublishReport | None:
+    """Publish unless it would change nothing; None when it was skipped."""
+    from .publish import needed
+
     settings = pipeline.settings
-    inputs = await pipeline.db(publish_inputs, settings)
-    if publish_needed(results, stamp, inputs, (settings.output_dir / "feed.atom").exists(),
-                      await pipeline.db(Store.has_publish_changes)):
+    if await pipeline.db(needed, settings, datetime.now(UTC)):
         return await pipeline.db(publish, settings)
-    write_stamp(settings.output_dir, inputs)
     log.info("publish: nothing changed, outputs left as they are",
              extra={"event": "publish_skipped"})
     return None
-
-
-def publish_needed(results: Sequence[UpdateResult], stamp: str | None, inputs: str,
-                   outputs_exist: bool, logged: bool = False) -> bool:
-    """Whether publishing could change an output (pure): a source stored new or
-    changed entries, or the database logged a change since the last publish
-    (``logged``: a removal or a separation by an operator), or the other inputs differ
-    from those the outputs were made from (``stamp``; None: unknown), or the outputs
-    are not there."""
-    return (not outputs_exist or logged or stamp != inputs
-            or any(result.changed for result in results))
-
-
-def inputs_digest(settings: Settings, states: Mapping[str, SourceState],
-                  upcoming_events: Sequence[str]) -> str:
-    """A digest of what the outputs show besides the entries' own content (pure): the
-    settings that shape documents, of each source's state what attribution shows and
-    how many entries it has (an entry removed or stored by a run that never published
-    changes it), the events that have not ended yet (``events.ics`` drops past ones),
-    and the package version."""
-    shaping = replace(settings, config_path=Path(), database=Path(), contact=None,
-                      host="", port=0, limits=FetchLimits(), concurrency=0, per_host=0,
-                      parse_workers=0, parse_timeout=0.0)
-    shown = sorted((key, state.feed_id, state.feed_title, state.feed_link,
-                    state.feed_updated, state.moved_to, state.moved_from,
-                    state.discovered_url, state.discovered_from, state.retired,
-                    state.entry_count) for key, state in states.items())
-    text = repr((__version__, shaping, shown, list(upcoming_events)))
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def publish_inputs(store: Store, settings: Settings) -> str:
-    """:func:`inputs_digest` of the database as it is now."""
-    upcoming = [stored.uid for stored in store.events(datetime.now(UTC))]
-    return inputs_digest(settings, store.states(), upcoming)
-
-
-STAMP = ".published"  # in output_dir; a dot file is never served
-
-
-def read_stamp(output_dir: Path) -> str | None:
-    try:
-        return (output_dir / STAMP).read_text(encoding="ascii").strip() or None
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def take_stamp(output_dir: Path) -> str | None:
-    """Read the stamp and remove it until the outputs are known to be current again."""
-    stamp = read_stamp(output_dir)
-    if stamp is not None:
-        (output_dir / STAMP).unlink(missing_ok=True)
-    return stamp
-
-
-def write_stamp(output_dir: Path, inputs: str) -> None:
-    """Record the inputs the outputs are made from (atomically; unchanged: untouched)."""
-    if read_stamp(output_dir) == inputs:
-        return
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=output_dir, prefix=STAMP, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="ascii") as file:
-            file.write(inputs + "\n")
-        os.replace(temporary, output_dir / STAMP)
-    except OSError as error:
-        # without a stamp the next run publishes again: slower, never wrong
-        log.warning("cannot record the published inputs in %s: %s", output_dir, error,
-                    extra={"event": "stamp_error"})
-
-
-async def _publish_at_start(pipeline: Pipeline) -> None:
-    """Outputs exist before the first request; republished only when out of date."""
-    settings = pipeline.settings
-    inputs = await pipeline.db(publish_inputs, settings)
-    if publish_needed((), read_stamp(settings.output_dir), inputs,
-                      (settings.output_dir / "feed.atom").exists(),
-                      await pipeline.db(Store.has_publish_changes)):
-        await pipeline.db(publish, settings)
-    else:
-        log.info("outputs are up to date; not publishing at start",
-                 extra={"event": "publish_skipped"})
 
 
 def serve_only(settings: Settings) -> None:
@@ -230,7 +133,7 @@ async def _serve(settings: Settings, *, worker: bool) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     async with Pipeline(settings) as pipeline:
-        await _publish_at_start(pipeline)
+        await _publish_if_needed(pipeline)  # outputs exist before the first request
         scheduler: Worker | None = None
         if worker:
             # the long-running worker loads deduplication now, not inside its first save

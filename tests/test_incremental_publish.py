@@ -56,10 +56,9 @@ def news(prefix: str, count: int, start: int = 0) -> list[tuple[str, str, str, s
 
 
 def tree(folder: Path) -> dict[str, bytes]:
-    """The published files (not the service's ``.published`` stamp: it records the
-    settings, which name each copy's own folders)."""
+    """The published files."""
     return {str(path.relative_to(folder)): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file() and path.name != ".published"}
+            for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def from_scratch(settings: Settings, folder: Path) -> dict[str, bytes]:

@@ -4,17 +4,22 @@ pass that only sees 304 answers starts no parser process."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
+import pytest
 
 from aggregator.models import Settings, SourceConfig
 from aggregator.pool import WorkerPool
-from aggregator.service import fetch_once, publish_needed
+from aggregator.errors import PublishError
+from aggregator.publish import needed, publish_all, publish_due
+from aggregator.service import fetch_once
+from aggregator.store import Store
 from aggregator.update import Pipeline
 
 from conftest import feed_route, load_settings
-from httpfixture import FixtureServer
+from httpfixture import FixtureServer, Route
 
 
 def outputs(settings: Settings) -> dict[Path, int]:
@@ -85,15 +90,64 @@ def test_entries_stored_by_a_run_that_never_published_are_published_by_the_next(
     assert "https://kargah.example/aktuelles/127" in links
 
 
-def test_publish_is_needed_when_anything_it_reads_changed() -> None:
-    from aggregator.models import StoreCounts, UpdateResult
+def test_publish_is_due_when_anything_it_reads_changed() -> None:
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    quiet = {"logged": False, "settings_changed": False, "outputs_exist": True,
+             "event_ends": "2026-11-27T13:00:00+00:00", "now": now}
+    assert not publish_due(**quiet)
+    assert not publish_due(**{**quiet, "event_ends": ""})  # no upcoming events
+    assert publish_due(**{**quiet, "logged": True})
+    assert publish_due(**{**quiet, "settings_changed": True})
+    assert publish_due(**{**quiet, "outputs_exist": False})
+    assert publish_due(**{**quiet, "event_ends": None})  # never recorded
+    assert publish_due(**{**quiet, "event_ends": "2026-11-27T11:59:59+00:00"})
 
-    quiet = UpdateResult(source_id="a", url="http://a.test/", outcome="not_modified")
-    new = UpdateResult(source_id="a", url="http://a.test/", outcome="ok",
-                       counts=StoreCounts(new=1))
-    assert not publish_needed([quiet], "x", "x", outputs_exist=True)
-    assert publish_needed([quiet, new], "x", "x", outputs_exist=True)
-    assert publish_needed([quiet], "x", "y", outputs_exist=True)
-    assert publish_needed([quiet], None, "x", outputs_exist=True)
-    assert publish_needed([quiet], "x", "x", outputs_exist=False)
-    assert publish_needed([quiet], "x", "x", outputs_exist=True, logged=True)
+
+def a_calendar(start: datetime) -> bytes:
+    def ics(moment: datetime) -> str:
+        return moment.strftime("%Y%m%dT%H%M%SZ")
+    events = "".join(
+        f"BEGIN:VEVENT\r\nUID:{n}@faust.example\r\nDTSTAMP:{ics(start)}\r\n"
+        f"DTSTART:{ics(start + timedelta(days=n))}\r\n"
+        f"DTEND:{ics(start + timedelta(days=n, hours=2))}\r\nSUMMARY:Konzert {n}\r\n"
+        f"END:VEVENT\r\n" for n in (1, 2))
+    return (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Faust//DE\r\n{events}"
+            f"END:VCALENDAR\r\n").encode()
+
+
+def test_an_ended_event_is_dropped_by_the_next_pass_though_nothing_else_changed(
+        server: FixtureServer, tmp_path: Path) -> None:
+    start = datetime.now(UTC).replace(microsecond=0)
+    settings = load_settings(tmp_path, [{
+        "id": "faust", "name": "Faust", "kind": "ical", "language": "de",
+        "url": server.add("/faust.ics", Route(body=a_calendar(start),
+                                              headers={"Content-Type": "text/calendar"}))}])
+    asyncio.run(fetch_once(settings, settings.sources))
+    store = Store.open(settings.database)
+    try:
+        assert not needed(store, settings, datetime.now(UTC))
+        first_ends = start + timedelta(days=1, hours=2)
+        assert not needed(store, settings, first_ends)
+        assert needed(store, settings, first_ends + timedelta(seconds=1))
+        publish_all(store, settings)  # as the pass at that time would
+        assert not needed(store, settings, datetime.now(UTC))
+    finally:
+        store.close()
+
+
+def test_a_publish_that_failed_is_made_by_the_next_pass(
+        server: FixtureServer, tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, partners(server))
+    kargah, uk = settings.sources
+    asyncio.run(fetch_once(settings, [uk]))
+    in_the_way = settings.output_dir / "source" / "kargah.atom"
+    in_the_way.unlink()
+    in_the_way.mkdir()  # publishing kargah's feed fails
+    with pytest.raises(PublishError):
+        asyncio.run(fetch_once(settings, [kargah]))
+    in_the_way.rmdir()
+    results, report = asyncio.run(fetch_once(settings, [kargah]))
+    assert [result.outcome for result in results] == ["not_modified"]
+    assert report is not None and "source/kargah.atom" in report.written
+    links = {entry.link for entry in combined(settings).entries}
+    assert "https://kargah.example/aktuelles/127" in links
