@@ -10,9 +10,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from aggregator.errors import PublishError
 from aggregator.models import Settings, SourceConfig
 from aggregator.pool import WorkerPool
-from aggregator.errors import PublishError
 from aggregator.publish import needed, publish_all, publish_due
 from aggregator.service import fetch_once
 from aggregator.store import Store
