@@ -3,8 +3,12 @@ idempotent migrations (``sqlite_utils.migrations.Migrations``), upserts and
 transactions without hand-written SQL for the simple parts.
 
 One file, WAL mode (readers never block the writer), ``synchronous=NORMAL``
-(a crash loses at most the last transaction, never consistency), one
-transaction per source update.
+(a crash loses at most the last transaction, never consistency). Each source update
+is atomic: a transaction of its own, or, inside a batch (:meth:`Store.begin_batch`:
+a pass over many sources), a savepoint of a transaction committed every
+``BATCH_SECONDS``, with a larger page cache. Many updates per commit write each
+index page they touch once instead of once per source: the band index and the
+entries' indexes are keyed by hashes, so every source touches pages all over them.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
@@ -39,6 +44,13 @@ from .models import (
 )
 
 migrations = Migrations("aggregator")
+
+#: a batch commits its transaction this often (a crash loses at most this much work,
+#: fetched again by the next pass: the sources' validators are in the same transaction)
+BATCH_SECONDS = 2.0
+#: the page cache while a batch is open (KiB; SQLite's default, 2 MiB, holds a
+#: fraction of the indexes a pass writes to); back to the default when it closes
+BATCH_CACHE_KIB = 65536
 
 # fixed namespace for our entry ids: uid = uuid5(NAMESPACE, "source/key")
 _UID_NAMESPACE = uuid.UUID("6f4b1c3e-93a5-4c52-9d0e-8a8b6c2f4d10")
@@ -231,6 +243,8 @@ class Store:
     def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
         self.db = db
         self.path = path
+        self._batching = False
+        self._batch_since = 0.0  # when the batch's open transaction began
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -249,7 +263,48 @@ class Store:
         return cls(db, path)
 
     def close(self) -> None:
+        self.end_batch()
         self.db.close()
+
+    def begin_batch(self) -> None:
+        """Saves from now on share transactions (each its own savepoint), committed every
+        ``BATCH_SECONDS`` and by :meth:`end_batch`."""
+        if not self._batching:
+            self._batching = True
+            self.db.execute(f"PRAGMA cache_size = -{BATCH_CACHE_KIB}")
+            self._begin()
+
+    def end_batch(self) -> None:
+        """Commit the batch's saves; back to one transaction per save."""
+        if self._batching:
+            self._batching = False
+            try:
+                self._commit()
+            finally:
+                self.db.execute("PRAGMA cache_size = -2000")  # SQLite's default
+
+    def _begin(self) -> None:
+        self.db.conn.execute("BEGIN")
+        self._batch_since = time.monotonic()
+
+    def _commit(self) -> None:
+        """Commit the open transaction, if any. If that fails (disk full), it is rolled
+        back: the saves of the last seconds are lost whole, and fetched again next
+        time (their sources' validators were in it too)."""
+        try:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("COMMIT")
+        except sqlite3.Error as error:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+            raise StoreError(f"cannot write to the database {self.path}: {error}; the "
+                             "updates of the last seconds are fetched again next time"
+                             ) from error
+
+    def _commit_batch_when_due(self) -> None:
+        if self._batching and time.monotonic() - self._batch_since >= BATCH_SECONDS:
+            self._commit()
+            self._begin()
 
     # -- sources --------------------------------------------------------------
 
@@ -278,7 +333,8 @@ class Store:
     def save(self, state: SourceState, entries: Sequence[Entry] | None, now: datetime,
              policy: StoryPolicy | None = None) -> StoreCounts:
         """Record a source's new state and, if given, its entries, filing new entries
-        into stories by ``policy``: one transaction."""
+        into stories by ``policy``: all of it or nothing (a transaction, or in a batch
+        a savepoint)."""
         try:
             with self.db.atomic():
                 row = {name: getattr(state, name) for name in _STATE_FIELDS}
@@ -286,11 +342,12 @@ class Store:
                     row[name] = _iso(row[name])
                 row["retired"] = int(state.retired)
                 self.db.table("sources").upsert(row, pk="id")
-                if not entries:
-                    return StoreCounts()
-                return self._save_entries(state.id, entries, now, policy)
+                counts = self._save_entries(state.id, entries, now, policy) \
+                    if entries else StoreCounts()
         except sqlite3.Error as error:
             raise StoreError(f"cannot save source {state.id!r}: {error}") from error
+        self._commit_batch_when_due()
+        return counts
 
     def _save_entries(self, source_id: str, entries: Sequence[Entry], now: datetime,
                       policy: StoryPolicy | None) -> StoreCounts:

@@ -233,7 +233,11 @@ class Pipeline:
             if done is not None:
                 done(result)
             return result
-        return list(await asyncio.gather(*(one(source) for source in sources)))
+        await self.db(Store.begin_batch)  # many saves per commit: see aggregator.store
+        try:
+            return list(await asyncio.gather(*(one(source) for source in sources)))
+        finally:
+            await self.db(Store.end_batch)
 
 
 async def update_source(pipeline: Pipeline, source: SourceConfig) -> UpdateResult:
