@@ -210,9 +210,15 @@ def _publish(reader: EntryReader, settings: Settings, changes: PublishChanges,
             output.skip(spec, languages)
     for spec, index in chosen:  # how many documents show each entry (see _Context.done)
         context.expect(spec.query.merged, index)
-    for spec, index in chosen:
-        _publish_feed(spec, index, reader, context, output, languages,
-                      None if everything else changes)
+    # every feed's documents in the order of their newest item's arrival, not feed by
+    # feed: the documents showing a story (its partner's, the combined feed's, its
+    # language's and tags' pages) come close together, so a full publish holds the few
+    # thousand stories of the pages under way, not every story until the last feed
+    documents = [document for spec, index in chosen for document in _feed_documents(
+        spec, index, reader, context, output, languages, None if everything else changes)]
+    documents.sort(key=lambda document: document[0])
+    for _, render in documents:
+        render()
     if everything or not output.exists("sources.opml"):  # (made of the settings alone)
         output.write("sources.opml", render_opml(settings.title, settings.base_url,
                                                  settings.sources))
@@ -240,15 +246,19 @@ def _publish_events(reader: EntryReader, settings: Settings, output: _Output,
                 [stored for stored in upcoming if stored.entry.source_id == source.id]))
 
 
-def _publish_feed(spec: FeedSpec, index: Sequence[tuple[int, int, str, str]],
-                  reader: EntryReader, context: _Context, output: _Output,
-                  languages: Sequence[str], changes: PublishChanges | None) -> None:
-    """One feed's documents: those whose items or links changed, or that show an item
-    that changed (``changes``; None: every document is rendered)."""
+def _feed_documents(spec: FeedSpec, index: Sequence[tuple[int, int, str, str]],
+                    reader: EntryReader, context: _Context, output: _Output,
+                    languages: Sequence[str], changes: PublishChanges | None
+                    ) -> list[tuple[int, Callable[[], None]]]:
+    """One feed's documents to render: those whose items or links changed, or that show
+    an item that changed (``changes``; None: every document), each with the sequence
+    of its newest item. Their digests are remembered now (kept only if the whole
+    publish completes)."""
     settings = context.settings
     size = settings.max_entries
     query = spec.query
     archives = -(-len(index) // size)  # ceiling division
+    documents: list[tuple[int, Callable[[], None]]] = []
 
     def changed(rows: Sequence[tuple[int, int, str, str]]) -> bool:
         if changes is None:
@@ -259,6 +269,9 @@ def _publish_feed(spec: FeedSpec, index: Sequence[tuple[int, int, str, str]],
     def items(rows: Sequence[tuple[int, int, str, str]]) -> list[Story]:
         return context.stories(reader, [row[1] for row in rows], query.merged)
 
+    def newest(rows: Sequence[tuple[int, int, str, str]]) -> int:
+        return max((row[0] for row in rows), default=0)
+
     # newest first (dates are stored in UTC: text order is time order)
     window = heapq.nlargest(size, index, key=lambda row: (row[3], row[0]))
     links = [("prev-archive", _archive_url(settings, spec, archives))] if archives else []
@@ -267,7 +280,8 @@ def _publish_feed(spec: FeedSpec, index: Sequence[tuple[int, int, str, str]],
     variants = {code: f"index.{code}.html" for code in languages} if spec.stem == "feed" else {}
     pages = [spec.page, *variants.values()] if spec.page else []
     digest = _digest(context.fingerprint, spec.stem, _shown(window), links, languages)
-    if changed(window) or output.stale(spec.stem, digest, _paths(spec.stem, pages)):
+
+    def render_window() -> None:
         document = context.document(spec.stem, spec.title, items(window), query.language,
                                     links)
         for suffix in FORMATS:
@@ -283,6 +297,18 @@ def _publish_feed(spec: FeedSpec, index: Sequence[tuple[int, int, str, str]],
                 replace(document, stories=tuple(first)), base_url=settings.base_url,
                 languages=languages, page_language=code).encode("utf-8"))
         context.done(query.merged, window)
+
+    def archive_page(stem: str, title: str, rows: Sequence[tuple[int, int, str, str]],
+                     page_links: list[tuple[str, str]]) -> Callable[[], None]:
+        def render() -> None:
+            document = context.document(stem, title, items(rows), query.language,
+                                        page_links, archive=True)
+            output.write(stem + ".atom", context.render(".atom", document))
+            context.done(query.merged, rows)
+        return render
+
+    if changed(window) or output.stale(spec.stem, digest, _paths(spec.stem, pages)):
+        documents.append((newest(window), render_window))
     output.remember(spec.stem, digest)
     for number in range(1, archives + 1):
         rows = index[(number - 1) * size:number * size]
@@ -295,12 +321,11 @@ def _publish_feed(spec: FeedSpec, index: Sequence[tuple[int, int, str, str]],
         # a full page rarely changes: only when one of its items does
         digest = _digest(context.fingerprint, stem, _shown(rows), page_links)
         if changed(rows) or output.stale(stem, digest, [stem + ".atom"]):
-            archive = context.document(stem, f"{spec.title} (archive {number})", items(rows),
-                                       query.language, page_links, archive=True)
-            output.write(stem + ".atom", context.render(".atom", archive))
-            context.done(query.merged, rows)
+            documents.append((newest(rows), archive_page(
+                stem, f"{spec.title} (archive {number})", rows, page_links)))
         output.remember(stem, digest)
     output.forget_archives(spec.stem, archives)
+    return documents
 
 
 #: the documents table's records of the whole publish (no document path starts with @)
