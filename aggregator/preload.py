@@ -13,6 +13,6 @@ import gc
 from . import calendar, dedupe, identify, normalize, parse, scrape, similarity, update  # noqa: F401
 
 identify.load()
-similarity.fingerprint("preload", "")  # imports datasketch (first use) here, not per worker
+similarity.fingerprint("preload", "")  # draws the MinHash permutations once, here
 gc.collect()
 gc.freeze()

@@ -24,8 +24,8 @@ counts as a word) and turned into a set of word shingles of ``SHINGLE_WORDS``
 consecutive words within a sentence: title and text are shingled separately
 and sentences too, so an edited title or reordered sentences only touch few
 shingles.  Numbers are kept (leading zeros dropped), so dates change shingles.
-The set is summarised by a MinHash of ``NUM_PERM`` permutations (datasketch,
-scheme ``affine32`` pinned, fixed seed); the estimated Jaccard similarity of
+The set is summarised by a MinHash of ``NUM_PERM`` permutations (datasketch 2's
+scheme ``affine32``, fixed seed, computed by :func:`_minhash`); the estimated Jaccard similarity of
 two signatures is the fraction of equal positions.  ``same_story`` uses the
 estimate only to skip clearly different pairs and then compares the exact
 shingle sets, dates and numbers, and the word sequences of the two texts.
@@ -35,7 +35,8 @@ a synthetic, labelled multilingual corpus of republications, edited copies
 and hard negatives.  Changing any constant that affects signatures or band
 keys requires bumping ``FINGERPRINT_VERSION`` and re-fingerprinting.
 
-This module is the only one in the project that imports datasketch.
+datasketch itself is a test and benchmark dependency: the reference the signatures
+are checked against.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -88,7 +89,7 @@ ROWS: Final = 4
 #: Words per shingle.
 SHINGLE_WORDS: Final = 3
 _SEED: Final = 20240311
-_SCHEME: Final = "affine32"
+_SCHEME: Final = "affine32"  # datasketch's name for the scheme of _minhash
 
 #: Decision thresholds (see bench/dedup/RESULTS.md for how they were chosen),
 #: applied to the exact shingle sets of the pair.  Texts with at least
@@ -879,13 +880,32 @@ _SIGNATURE: Final = struct.Struct(f"<{NUM_PERM}I")
 
 
 @functools.cache
-def _minhash() -> tuple[Any, Any]:
-    """datasketch's MinHash class and our permutations, imported on first use: the
-    package imports scipy (about 60 MB), which only the processes that fingerprint
-    need; comparing stored fingerprints does not."""
-    from datasketch import MinHash  # type: ignore[import-untyped]
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The ``NUM_PERM`` affine permutations ``h -> a * h + b (mod 2**32)``, ``a`` odd, drawn
+    from ``_SEED`` exactly as datasketch 2's ``MinHash(scheme="affine32")`` draws them."""
+    generator = np.random.RandomState(_SEED)
+    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
-    return MinHash, MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME).permutations
+
+def _minhash(hashes: np.ndarray) -> np.ndarray:
+    """The MinHash signature of 32-bit shingle hashes: datasketch 2's ``affine32`` scheme
+    (the MurmurHash3 finalizer as a pre-mix, then each permutation, the minimum of each),
+    written out here because importing datasketch imports scipy (about 60 MB in every
+    parser process and 0.6 s at start) for these few array operations. The test suite
+    checks against datasketch itself that the signatures are the same
+    (tests/test_similarity.py)."""
+    mixed = hashes ^ (hashes >> np.uint32(16))
+    mixed = mixed * np.uint32(0x85EBCA6B)
+    mixed = mixed ^ (mixed >> np.uint32(13))
+    mixed = mixed * np.uint32(0xC2B2AE35)
+    mixed = mixed ^ (mixed >> np.uint32(16))
+    a, b = _permutations()
+    result: np.ndarray = (mixed.reshape(-1, 1) * a + b).min(axis=0)
+    return result
+
+
 _EMPTY_SIGNATURE: Final = (_MAX_SIGNATURE_VALUE,) * NUM_PERM
 
 
@@ -902,13 +922,8 @@ def fingerprint(title: str, text: str) -> Fingerprint:
     # datasketch's default hash (sha1_hash32: the first 4 bytes of SHA-1, little-endian)
     # computed here for all shingles at once, without a Python call per shingle
     digests = b"".join([_sha1(s.encode("utf-8")).digest() for s in shingles])
-    hashes = np.frombuffer(digests, dtype="<u4")[:: _SHA1_WORDS].tolist()
-    minhash_class, permutations = _minhash()
-    minhash = minhash_class(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME,
-                            permutations=permutations, hashfunc=int)
-    minhash.update_batch(hashes)
-    values: np.ndarray = minhash.hashvalues
-    return Fingerprint(tuple(values.tolist()), len(shingles))
+    hashes = np.frombuffer(digests, dtype="<u4")[:: _SHA1_WORDS].astype(np.uint32)
+    return Fingerprint(tuple(_minhash(hashes).tolist()), len(shingles))
 
 
 _sha1: Final = hashlib.sha1

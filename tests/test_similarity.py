@@ -559,3 +559,23 @@ def test_corpus_precision_and_recall() -> None:
     recall = true_positives / len(truth)
     assert precision >= 0.99, (precision, sorted(predicted - truth)[:5])
     assert recall >= 0.95, recall
+
+
+def test_signatures_are_datasketchs_minhash_of_the_shingles() -> None:
+    """similarity._minhash writes out datasketch 2's affine32 MinHash (to keep scipy out of
+    the parser processes): the signatures must be the library's, value for value, or
+    stored fingerprints and band keys would stop matching new ones."""
+    from datasketch import MinHash  # type: ignore[import-untyped]
+
+    from aggregator.similarity import _SCHEME, _SEED, _shingle_set
+
+    texts = [("Einladung zum Integrationsbeirat", "Die Landeshauptstadt Hannover lädt ein. " * 3),
+             ("Kurse für Frauen", "Der Verein kargah bietet ab Mai neue Kurse an."),
+             ("اطلاعیه", "کلاس‌های زبان آلمانی برای زنان از ماه مه آغاز می‌شود."),
+             ("Один", ""), ("x", "y z")]
+    texts += [(f"Meldung {n}", " ".join(f"wort{(n * k) % 97}" for k in range(n)))
+              for n in range(60)]
+    for title, text in texts:
+        reference = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME)
+        reference.update_batch([s.encode("utf-8") for s in _shingle_set(title, text)])
+        assert fingerprint(title, text).signature == tuple(reference.hashvalues.tolist()), title
