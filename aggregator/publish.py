@@ -328,6 +328,9 @@ def _feed_documents(spec: FeedSpec, index: Sequence[tuple[int, int, str, str]],
     return documents
 
 
+#: up to this many files written by a publish are synced one by one (see _Output.commit)
+_SYNC_EACH_UP_TO = 64
+
 #: the documents table's records of the whole publish (no document path starts with @)
 _PUBLISHED = "@publish"
 _LANGUAGES = "@languages"
@@ -590,12 +593,25 @@ class _Output:
         (self.report.written if temporary else self.report.unchanged).append(relative)
 
     def commit(self) -> None:
-        """Every file written so far made durable at once (one ``sync`` rather than an
-        ``fsync`` per file), then each renamed over its target: a reader sees a file
-        whole, old or new, and never a partial one, even after a crash."""
+        """Every file written so far made durable, then each renamed over its target: a
+        reader sees a file whole, old or new, and never a partial one, even after a
+        crash. A few files are synced one by one; many (a full publish) at once with
+        one ``sync`` of everything, cheaper than thousands of fsync calls, but also
+        flushing whatever else the system has not written yet."""
         if not self._pending:
             return
-        os.sync()
+        try:
+            if len(self._pending) <= _SYNC_EACH_UP_TO:
+                for temporary in self._pending.values():
+                    descriptor = os.open(temporary, os.O_RDONLY)
+                    try:
+                        os.fsync(descriptor)
+                    finally:
+                        os.close(descriptor)
+            else:
+                os.sync()
+        except OSError as error:
+            raise PublishError(f"cannot make the new files durable: {error}") from error
         try:
             for target, temporary in self._pending.items():
                 os.replace(temporary, target)

@@ -151,3 +151,21 @@ def test_a_publish_that_failed_is_made_by_the_next_pass(
     assert report is not None and "source/kargah.atom" in report.written
     links = {entry.link for entry in combined(settings).entries}
     assert "https://kargah.example/aktuelles/127" in links
+
+
+def test_a_publish_of_a_few_files_syncs_only_them(
+        server: FixtureServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """os.sync flushes everything the system holds (after an ingest: the database's
+    hundreds of megabytes), which made a one-entry publish take seconds."""
+    settings = load_settings(tmp_path, partners(server))
+    kargah, uk = settings.sources
+    asyncio.run(fetch_once(settings, [kargah]))
+
+    def no_global_sync() -> None:
+        raise AssertionError("os.sync called for a publish of a few files")
+
+    monkeypatch.setattr("aggregator.publish.os.sync", no_global_sync)
+    _, report = asyncio.run(fetch_once(settings, [uk]))
+    assert report is not None and 0 < len(report.written) <= 64
+    assert "https://hannover-stadt.example/uk/novyny/9" in {
+        entry.link for entry in combined(settings).entries}
