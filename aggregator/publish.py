@@ -25,7 +25,6 @@ publish from scratch (``tests/test_incremental_publish.py``).
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import html
 import logging
@@ -38,7 +37,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from . import __version__
 from .calendar import write_calendar
 from .errors import PublishError
 from .jsonfeed import render_json
@@ -59,6 +57,8 @@ from .models import (
 from .opml import render_opml
 from .pages import stories_page
 from .sanitize import text_of
+from .staleness import EVENT_ENDS, LANGUAGES, PUBLISHED, fingerprint
+from .staleness import digest as _digest
 from .syndication import render_atom, render_rss
 
 log = logging.getLogger("aggregator.publish")
@@ -135,39 +135,6 @@ def feed_specs(settings: Settings, languages: Iterable[str]) -> list[FeedSpec]:
     return specs
 
 
-def needed(reader: EntryReader, settings: Settings, now: datetime) -> bool:
-    """Whether a publish now would change an output, found without rendering: reads
-    the change log's first row, two remembered values and whether ``feed.atom`` is
-    there. ``aggregator fetch`` and the server's start skip publishing when not."""
-    known = reader.documents()
-    return publish_due(
-        logged=reader.has_publish_changes(),
-        settings_changed=known.get(_PUBLISHED) != fingerprint(settings),
-        outputs_exist=(settings.output_dir / "feed.atom").exists(),
-        event_ends=known.get(_EVENT_ENDS), now=now)
-
-
-def publish_due(*, logged: bool, settings_changed: bool, outputs_exist: bool,
-                event_ends: str | None, now: datetime) -> bool:
-    """The decision (pure): publish when the database logged a change since the last
-    publish (new, changed or removed entries and stories, a source's attribution; kept
-    until a publish completes, so a run that stopped before publishing is caught up),
-    when the settings or the program differ from those of the last publish, when the
-    outputs are not there, or when an upcoming event of the last publish has ended
-    (``event_ends``: the earliest end, ISO 8601, "" for none, None if never recorded;
-    the calendars drop ended events)."""
-    return (logged or settings_changed or not outputs_exist or event_ends is None
-            or (event_ends != "" and datetime.fromisoformat(event_ends) < now))
-
-
-def fingerprint(settings: Settings) -> str:
-    """Everything besides the items that shapes a document: the settings and the
-    program (a source's attribution is an item's input: the change log has it)."""
-    return _digest(__version__, settings.title, settings.base_url, settings.description,
-                   settings.websub_hub, settings.languages, settings.max_entries,
-                   settings.sources)
-
-
 def publish_all(reader: EntryReader, settings: Settings) -> PublishReport:
     """Render every output from the database into ``settings.output_dir``: the
     documents that a change since the last publish reaches (all of them when the
@@ -194,9 +161,9 @@ def publish_all(reader: EntryReader, settings: Settings) -> PublishReport:
 def _publish(reader: EntryReader, settings: Settings, changes: PublishChanges,
              context: _Context, output: _Output) -> None:
     languages = [code for code in reader.languages() if code]
-    everything = output.known.get(_PUBLISHED) != context.fingerprint
+    everything = output.known.get(PUBLISHED) != context.fingerprint
     # the language list is on every HTML page: a new language reaches every window
-    new_languages = output.known.get(_LANGUAGES) != repr(languages)
+    new_languages = output.known.get(LANGUAGES) != repr(languages)
     chosen: list[tuple[FeedSpec, list[tuple[int, int, str, str]]]] = []
     for spec in feed_specs(settings, languages):
         query = spec.query
@@ -226,8 +193,8 @@ def _publish(reader: EntryReader, settings: Settings, changes: PublishChanges,
         output.report.unchanged.append("sources.opml")
     _publish_events(reader, settings, output, datetime.now(UTC))
     output.commit()  # every file written: made durable, then renamed into place
-    output.remember(_PUBLISHED, context.fingerprint)
-    output.remember(_LANGUAGES, repr(languages))
+    output.remember(PUBLISHED, context.fingerprint)
+    output.remember(LANGUAGES, repr(languages))
 
 
 def _publish_events(reader: EntryReader, settings: Settings, output: _Output,
@@ -238,7 +205,7 @@ def _publish_events(reader: EntryReader, settings: Settings, output: _Output,
     output.write("events.ics", write_calendar(f"{settings.title}: events", upcoming))
     ends = [(stored.entry.event.end or stored.entry.event.start).astimezone(UTC)
             for stored in upcoming if stored.entry.event is not None]
-    output.remember(_EVENT_ENDS, min(ends).isoformat() if ends else "")
+    output.remember(EVENT_ENDS, min(ends).isoformat() if ends else "")
     for source in settings.sources:
         if source.kind is SourceKind.ICAL:
             output.write(f"source/{source.id}.ics", write_calendar(
@@ -331,20 +298,12 @@ def _feed_documents(spec: FeedSpec, index: Sequence[tuple[int, int, str, str]],
 #: up to this many files written by a publish are synced one by one (see _Output.commit)
 _SYNC_EACH_UP_TO = 64
 
-#: the documents table's records of the whole publish (no document path starts with @)
-_PUBLISHED = "@publish"
-_LANGUAGES = "@languages"
-_EVENT_ENDS = "@event-ends"  # when the first upcoming event ends (ISO 8601), or ""
 
 
 def _shown(rows: Sequence[tuple[int, int, str, str]]) -> str:
     """Which items a document shows, through which entries (what else an item shows
     changes only with a change the log has)."""
     return " ".join(f"{row[0]}:{row[1]}" for row in rows)
-
-
-def _digest(*inputs: object) -> str:
-    return hashlib.sha256(repr(inputs).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _paths(stem: str, pages: Sequence[str]) -> list[str]:

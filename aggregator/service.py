@@ -6,7 +6,7 @@
 * :func:`serve_only`: the HTTP server alone (``aggregator serve``)
 * :func:`run_service`: scheduler + server until SIGTERM/SIGINT (``aggregator run``)
 
-Publishing is skipped when it would change nothing (:func:`aggregator.publish.needed`:
+Publishing is skipped when it would change nothing (:func:`aggregator.staleness.needed`:
 the database logged no change since the last publish, the settings are those it was
 made with, no upcoming event has ended).
 Modules needed only by some commands (the server, the scheduler, the renderers) are
@@ -85,7 +85,7 @@ def publish(store: Store, settings: Settings) -> PublishReport:
 
 async def _publish_if_needed(pipeline: Pipeline) -> PublishReport | None:
     """Publish unless it would change nothing; None when it was skipped."""
-    from .publish import needed
+    from .staleness import needed
 
     settings = pipeline.settings
     if await pipeline.db(needed, settings, datetime.now(UTC)):

@@ -13,8 +13,9 @@ import pytest
 from aggregator.errors import PublishError
 from aggregator.models import Settings, SourceConfig
 from aggregator.pool import WorkerPool
-from aggregator.publish import needed, publish_all, publish_due
+from aggregator.publish import publish_all
 from aggregator.service import fetch_once
+from aggregator.staleness import needed, publish_due
 from aggregator.store import Store
 from aggregator.update import Pipeline
 
