@@ -245,6 +245,8 @@ class Store:
         self.path = path
         self._batching = False
         self._batch_since = 0.0  # when the batch's open transaction began
+        self._in_batch: list[str] = []  # sources saved in it, not yet committed
+        self._lost: dict[str, str] = {}  # source -> why its saved update was rolled back
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -283,23 +285,31 @@ class Store:
             finally:
                 self.db.execute("PRAGMA cache_size = -2000")  # SQLite's default
 
+    def take_lost(self) -> dict[str, str]:
+        """The sources whose saved updates a failed batch commit rolled back (with the
+        reason), since the last call: their updates did not happen after all."""
+        lost, self._lost = self._lost, {}
+        return lost
+
     def _begin(self) -> None:
         self.db.conn.execute("BEGIN")
         self._batch_since = time.monotonic()
 
     def _commit(self) -> None:
         """Commit the open transaction, if any. If that fails (disk full), it is rolled
-        back: the saves of the last seconds are lost whole, and fetched again next
-        time (their sources' validators were in it too)."""
+        back: the updates saved in it are lost whole (see :meth:`take_lost`) and fetched
+        again next time (their sources' validators were in it too)."""
+        saved, self._in_batch = self._in_batch, []
         try:
             if self.db.conn.in_transaction:
                 self.db.conn.execute("COMMIT")
         except sqlite3.Error as error:
             if self.db.conn.in_transaction:
                 self.db.conn.execute("ROLLBACK")
-            raise StoreError(f"cannot write to the database {self.path}: {error}; the "
-                             "updates of the last seconds are fetched again next time"
-                             ) from error
+            message = (f"cannot write to the database {self.path}: {error}; the update "
+                       "is fetched again next time")
+            self._lost.update(dict.fromkeys(saved, message))
+            raise StoreError(message) from error
 
     def _commit_batch_when_due(self) -> None:
         if self._batching and time.monotonic() - self._batch_since >= BATCH_SECONDS:
@@ -346,7 +356,9 @@ class Store:
                     if entries else StoreCounts()
         except sqlite3.Error as error:
             raise StoreError(f"cannot save source {state.id!r}: {error}") from error
-        self._commit_batch_when_due()
+        if self._batching:
+            self._in_batch.append(state.id)
+            self._commit_batch_when_due()
         return counts
 
     def _save_entries(self, source_id: str, entries: Sequence[Entry], now: datetime,

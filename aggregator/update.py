@@ -13,6 +13,7 @@ process that only sees 304 answers never loads them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import logging
@@ -38,6 +39,7 @@ from .models import (
     SourceConfig,
     SourceKind,
     SourceState,
+    StoreCounts,
     StoryPolicy,
     UpdateResult,
 )
@@ -235,9 +237,22 @@ class Pipeline:
             return result
         await self.db(Store.begin_batch)  # many saves per commit: see aggregator.store
         try:
-            return list(await asyncio.gather(*(one(source) for source in sources)))
+            results = list(await asyncio.gather(*(one(source) for source in sources)))
         finally:
-            await self.db(Store.end_batch)
+            with contextlib.suppress(StoreError):  # its sources are lost: see below
+                await self.db(Store.end_batch)
+        lost = await self.db(Store.take_lost)
+        for message in set(lost.values()):
+            log.error("%s", message, extra={"event": "store_error", "sources": sorted(lost)})
+        return [_rolled_back(result, lost[result.source_id])
+                if result.source_id in lost and result.error is None else result
+                for result in results]
+
+
+def _rolled_back(result: UpdateResult, message: str) -> UpdateResult:
+    """A source's update that was saved, then lost with its batch's failed commit."""
+    return replace(result, outcome="error", error=message, error_code="store",
+                   counts=StoreCounts())
 
 
 async def update_source(pipeline: Pipeline, source: SourceConfig) -> UpdateResult:

@@ -127,6 +127,36 @@ def test_a_full_disk_fails_the_update_and_loses_nothing(server: FixtureServer, t
 
 
 @ROOT_ONLY
+def test_no_source_reports_an_update_the_full_disk_lost(
+        server: FixtureServer, tmp_path: Path, small_disk: Path) -> None:
+    """A pass saves its sources in batches (one commit for many): when the commit fails,
+    every source saved in that batch reports the store error, not only the last one."""
+    server.add("/small", Route(body=big_feed(3, 100),
+                               headers={"Content-Type": "application/rss+xml"}))
+    server.add("/big", Route(body=big_feed(400, 4000),
+                             headers={"Content-Type": "application/rss+xml"}))
+    path = write_config(tmp_path, [
+        {"id": "small", "name": "Small", "url": server.url("/small")},
+        {"id": "big", "name": "Big", "url": server.url("/big")}],
+        database=str(small_disk / "db.sqlite"), output_dir=str(tmp_path / "public"))
+    settings = config.load(path, environ={})
+    results, _ = asyncio.run(fetch_once(settings, settings.sources))
+    assert any(result.error_code == "store" for result in results)
+    store = Store.open(settings.database)
+    try:
+        assert store.integrity() == "ok"
+        for result in results:
+            stored = store.state(result.source_id).entry_count
+            if result.error is None:
+                assert stored == result.counts.new > 0, result
+            else:
+                assert result.error_code == "store" and "full" in result.error, result
+                assert stored == 0, result
+    finally:
+        store.close()
+
+
+@ROOT_ONLY
 def test_a_read_only_disk_fails_clearly_while_the_outputs_stay(
         server: FixtureServer, tmp_path: Path, small_disk: Path) -> None:
     server.add("/feed", feed_route("uk-rss2.xml"))
