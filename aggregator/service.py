@@ -17,6 +17,7 @@ is uvloop's where it is installed (:func:`run`); this module owns uvloop.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 from collections.abc import Callable, Coroutine, Sequence
@@ -80,7 +81,8 @@ def publish_once(settings: Settings) -> PublishReport:
 def publish(store: Store, settings: Settings) -> PublishReport:
     from .publish import publish_all
 
-    return publish_all(store, settings)
+    return publish_all(store, settings,
+                       open_reader=functools.partial(Store.open, settings.database))
 
 
 async def _publish_if_needed(pipeline: Pipeline) -> PublishReport | None:

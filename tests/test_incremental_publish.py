@@ -182,3 +182,28 @@ def test_a_change_renders_only_the_documents_it_reaches(
                                     "archive/source/city", "archive/lang/de"))
                    for path in written)
     assert set(report.written) | set(report.unchanged) >= set(before)
+
+
+def test_a_full_publish_shared_with_a_helper_process_makes_the_same_files(
+        portal: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large full publish renders the partners' feeds in a second process; what it
+    leaves is byte for byte what one process makes."""
+    from aggregator import publish
+
+    asyncio.run(fetch_once(portal, portal.sources))
+    (tmp_path / "alone").mkdir()
+    alone = from_scratch(portal, tmp_path / "alone")
+    helpers: list[object] = []
+
+    def spy(*args: object) -> object:
+        helpers.append(args)
+        return start(*args)
+
+    start = publish._start_helper
+    monkeypatch.setattr(publish, "_HELPER_FROM", 0)  # the small portal counts as large
+    monkeypatch.setattr(publish, "_start_helper", spy)
+    (tmp_path / "shared").mkdir()
+    shared = from_scratch(portal, tmp_path / "shared")
+    assert len(helpers) == 1
+    assert shared == alone
+    assert any(path.startswith("source/") for path in shared)
