@@ -186,12 +186,13 @@ def _publish(reader: EntryReader, settings: Settings, changes: PublishChanges,
         else:
             output.skip(spec, languages)
     shown = None if everything else changes
-    partners = [(spec, index) for spec, index in chosen if not spec.query.merged]
     helper = None
-    if open_reader is not None and everything and \
-            sum(len(index) for _, index in partners) >= _HELPER_FROM:
-        helper = _start_helper(open_reader, settings, partners, languages, output.known)
-        chosen = [(spec, index) for spec, index in chosen if spec.query.merged]
+    if open_reader is not None and everything:
+        handed = _helper_share(chosen)
+        if handed:
+            helper = _start_helper(open_reader, settings, handed, languages, output.known)
+            stems = {spec.stem for spec, _ in handed}
+            chosen = [(spec, index) for spec, index in chosen if spec.stem not in stems]
     try:
         _render_feeds(chosen, reader, context, output, languages, shown)
     finally:
@@ -225,8 +226,32 @@ def _render_feeds(chosen: Sequence[tuple[FeedSpec, list[tuple[int, int, str, str
         render()
 
 
-#: a full publish renders the partners' feeds in a helper process from this many items
+#: a full publish hands partners' feeds to a helper process from this many of their items
 _HELPER_FROM = 5000
+#: the share of the partners' items handed over: measured on the benchmark portal
+#: (bench/publish.py --full), the combined, language and tag feeds cost about as much
+#: as a fifth of the partners' feeds, plus the helper's start
+_HELPER_SHARE = 0.8
+
+
+def _helper_share(chosen: Sequence[tuple[FeedSpec, list[tuple[int, int, str, str]]]]
+                  ) -> list[tuple[FeedSpec, list[tuple[int, int, str, str]]]]:
+    """The partners' feeds a helper process renders (pure): the largest first, until
+    they hold ``_HELPER_SHARE`` of the partners' items; none below ``_HELPER_FROM``.
+    Only partners' feeds: each entry shows in its partner's feed alone, while a story
+    of the combined feed is rendered once for it, its language's and its tags'."""
+    partners = sorted((feed for feed in chosen if not feed[0].query.merged),
+                      key=lambda feed: -len(feed[1]))
+    total = sum(len(index) for _, index in partners)
+    if total < _HELPER_FROM:
+        return []
+    handed, items = [], 0
+    for feed in partners:
+        if items >= _HELPER_SHARE * total:
+            break
+        handed.append(feed)
+        items += len(feed[1])
+    return handed
 
 
 @dataclass(frozen=True, slots=True)

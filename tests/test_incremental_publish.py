@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -207,3 +208,21 @@ def test_a_full_publish_shared_with_a_helper_process_makes_the_same_files(
     assert len(helpers) == 1
     assert shared == alone
     assert any(path.startswith("source/") for path in shared)
+
+
+def test_the_helper_gets_the_largest_partner_feeds_up_to_its_share(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from aggregator import publish
+    from aggregator.models import FeedQuery
+    from aggregator.publish import FeedSpec
+
+    def feed(stem: str, items: int, merged: bool = False) -> tuple[FeedSpec, list[Any]]:
+        rows = [(n, n, "s", "") for n in range(items)]
+        return FeedSpec(stem, stem, FeedQuery(merged=merged)), rows
+
+    chosen = [feed("feed", 500, merged=True), feed("source/a", 10), feed("source/b", 50),
+              feed("source/c", 40)]
+    monkeypatch.setattr(publish, "_HELPER_FROM", 100)
+    assert [spec.stem for spec, _ in publish._helper_share(chosen)] == ["source/b", "source/c"]
+    monkeypatch.setattr(publish, "_HELPER_FROM", 101)  # too few partners' items: no helper
+    assert publish._helper_share(chosen) == []
