@@ -99,6 +99,8 @@ class EntryReader(Protocol):
     def events(self, ending_after: datetime, *,
                source_ids: Iterable[str] | None = None) -> list[StoredEntry]: ...
 
+    def close(self) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class FeedSpec:
@@ -309,9 +311,7 @@ def _render_part(open_reader: Callable[[], EntryReader], settings: Settings,
         return _Part(dict(output.pending), output.digests, output.forget, report.written,
                      report.unchanged)
     finally:
-        close = getattr(reader, "close", None)
-        if close is not None:
-            close()
+        reader.close()
 
 
 def _publish_events(reader: EntryReader, settings: Settings, output: _Output,

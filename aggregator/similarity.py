@@ -25,8 +25,8 @@ consecutive words within a sentence: title and text are shingled separately
 and sentences too, so an edited title or reordered sentences only touch few
 shingles.  Numbers are kept (leading zeros dropped), so dates change shingles.
 The set is summarised by a MinHash of ``NUM_PERM`` permutations (datasketch 2's
-scheme ``affine32``, fixed seed, computed by :func:`_minhash`); the estimated Jaccard similarity of
-two signatures is the fraction of equal positions.  ``same_story`` uses the
+scheme ``affine32``, fixed seed, computed by :func:`_minhash`); the estimated
+Jaccard similarity of two signatures is the fraction of equal positions.  ``same_story`` uses the
 estimate only to skip clearly different pairs and then compares the exact
 shingle sets, dates and numbers, and the word sequences of the two texts.
 
@@ -35,8 +35,8 @@ a synthetic, labelled multilingual corpus of republications, edited copies
 and hard negatives.  Changing any constant that affects signatures or band
 keys requires bumping ``FINGERPRINT_VERSION`` and re-fingerprinting.
 
-datasketch itself is a test and benchmark dependency: the reference the signatures
-are checked against.
+datasketch itself is a test dependency only: the reference the signatures are
+checked against.
 """
 
 from __future__ import annotations

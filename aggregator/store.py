@@ -313,8 +313,10 @@ class Store:
 
     def _commit_batch_when_due(self) -> None:
         if self._batching and time.monotonic() - self._batch_since >= BATCH_SECONDS:
-            self._commit()
-            self._begin()
+            try:
+                self._commit()
+            finally:  # committed or rolled back: the batch goes on in a new transaction
+                self._begin()
 
     # -- sources --------------------------------------------------------------
 
