@@ -5,7 +5,7 @@ corpus of ``bench/ingest.py``, generated once and cached) and runs
 ``aggregator.update.parse_and_normalize`` on every body, as a parser worker process
 does. Prints entries per second of CPU, CPU milliseconds per entry and where they go:
 
-* parse: ``parse_source`` (feedparser, expat);
+* parse: ``parse_source`` (lxml for well-formed RSS 2.0 and Atom 1.0, else feedparser);
 * normalise: sanitise (``clean_html``, ``plain_text``, ``escape_text``), identify
   (language identification), other (links, dates, keys, text extraction ...);
 * prepare (``dedupe.prepare``): shingles, MinHash, bands, other.
