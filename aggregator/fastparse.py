@@ -12,8 +12,10 @@ It answers ``None``, and feedparser reads the document, whenever it is not sure:
 anything lxml does not parse cleanly, a DOCTYPE, another encoding or version, an
 ``xml:base`` below the root, XHTML or out-of-line content, an element feedparser gives
 a meaning this module does not follow (iTunes, Media RSS titles, GeoRSS...), or a
-single-valued element given twice. ``tests/test_fastparse.py`` compares both paths
-over the real-world corpus in ``../shared/corpus`` and the benchmark corpus.
+single-valued element given twice. ``tests/test_fastparse.py`` compares both paths,
+field by field, on the project's fixtures, on documents written to hit feedparser's
+quirks and on every file of the real-world corpus in ``../shared/corpus``; the output
+digest of ``bench/normalize.py`` does the same on the benchmark corpus.
 """
 
 from __future__ import annotations
@@ -54,8 +56,13 @@ _C1 = re.compile("[\x80-\x9f]")
 _PUBLISHED = frozenset({"pubdate", "published", "issued", "dcterms_issued"})
 _UPDATED = frozenset({"updated", "modified", "lastbuilddate", "dc_date", "dcterms_modified"})
 _AUTHORS = frozenset({"author", "dc_creator", "dc_author", "managingeditor"})
-_ONCE = frozenset({"title", "dc_title", "description", "dc_description", "summary",
-                   "content", "content_encoded", "guid", "id"})
+#: elements read at most once per entry or feed (by what they set): given twice, what
+#: feedparser answers depends on their order and on what the first left behind (a
+#: second author takes the first one's e-mail address), which is not followed here
+_ONCE = {"title": "title", "dc_title": "title", "description": "description",
+         "dc_description": "description", "summary": "summary", "content": "content",
+         "content_encoded": "content", "guid": "id", "id": "id",
+         **{name: "author" for name in _AUTHORS}}
 #: elements feedparser handles whose values nothing downstream reads
 _HARMLESS = frozenset({"enclosure", "source", "media_thumbnail", "media_content",
                        "contributor", "rights", "copyright", "generator", "cloud", "image",
@@ -152,7 +159,7 @@ def _name(element: Any) -> str:
     prefix = _PREFIXES.get(uri.lower())
     if prefix is None:
         prefix = element.prefix or ""
-    return f"{prefix}_{local.lower()}" if prefix else local.lower()
+    return f"{prefix.lower()}_{local.lower()}" if prefix else local.lower()
 
 
 def _attributes(element: Any) -> dict[str, str]:
@@ -191,12 +198,10 @@ def _leaf_text(element: Any) -> str:
     return element.text or ""
 
 
-def _inert(element: Any, allowed: frozenset[str] = frozenset()) -> None:
+def _inert(element: Any) -> None:
     """Raise unless nothing under ``element`` is an element feedparser gives meaning."""
-    for child in element.iterdescendants():
-        name = _name(child)
-        if name in _MEANINGFUL and name not in allowed:
-            raise _Unsure
+    if any(_name(child) in _MEANINGFUL for child in element.iterdescendants()):
+        raise _Unsure
 
 
 class _Reader:
@@ -224,12 +229,11 @@ class _Reader:
                 self.container(child, entry, _lang(_container_attributes(child), lang))
                 continue
             name = _name(child)
-            if name in _ONCE:
-                key = {"dc_title": "title", "dc_description": "description",
-                       "guid": "id", "content_encoded": "content"}.get(name, name)
-                if key in seen:
+            once = _ONCE.get(name)
+            if once is not None:
+                if once in seen:
                     raise _Unsure
-                seen.add(key)
+                seen.add(once)
             attrs = _attributes(child)
             self.element(name, child, attrs, record, _lang(attrs, lang), in_entry, state)
 
@@ -299,9 +303,10 @@ class _Reader:
 
     # -- the handlers ---------------------------------------------------------------
 
-    def pop(self, text: str, *, resolve: bool = False, guess: bool = False) -> str:
-        """feedparser's ``pop`` for a text element: strip, resolve a URI, guess HTML
-        (when ``guess``: reported by the caller), undo double UTF-8, map C1 controls."""
+    def pop(self, text: str, *, resolve: bool = False) -> str:
+        """feedparser's ``pop`` for a text element: strip, resolve a URI (``link``,
+        ``id``), undo UTF-8 read as Latin-1, map C1 controls to Windows-1252's
+        characters. (Its HTML guess is :meth:`typed`'s.)"""
         output = text.strip()
         if resolve and output:
             output = _urljoin(self.base or "", output)
@@ -378,8 +383,8 @@ class _Reader:
             record.setdefault("link", value)
 
     def author(self, element: Any, record: Record) -> None:
-        """RSS: the element's text. Atom: the last person's "name (email)", or what
-        they have of the two, else the element's own text."""
+        """RSS: the element's text. Atom: the person's "name (email)", or what they
+        have of the two, else the element's own text (one author element only)."""
         person: dict[str, str] = {}
         own = [element.text or ""]
         for child in element:

@@ -106,8 +106,8 @@ QUIRKS = {
     "content before summary": atom(
         '<content type="text">lang</content>'
         '<summary type="html">&lt;i&gt;kurz&lt;/i&gt;</summary>'),
-    "authors: the last one, with its address": atom(
-        "<author><name>A</name></author><author><name>B</name><email>b@miso.example</email>"
+    "an author with an address and a contributor": atom(
+        "<author><name>B</name><email>b@miso.example</email>"
         "<uri>/b</uri></author><contributor><name>C</name></contributor>",
         attrs='xml:base="https://miso.example/"'),
     "an author with only an address": atom("<author><email>x@miso.example</email></author>"),
@@ -151,6 +151,9 @@ NOT_OURS = {
     "a media title": rss('<title>t</title><media:content url="u"><media:title>m</media:title>'
                          "</media:content>"),
     "two titles": rss("<title></title><title>t</title>"),
+    "two authors (the second takes the first one's address)": rss(
+        "<dc:creator>Team (info@kargah.example)</dc:creator><atom:author><atom:name>Leyla"
+        "</atom:name></atom:author>"),
     "a title with markup inside": atom("<title>a<b>c</b></title>"),
     "an image in an item": rss("<title>t</title><image><title>i</title></image>"),
 }
