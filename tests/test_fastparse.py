@@ -5,6 +5,7 @@ documents written to hit feedparser's quirks, and the real-world corpus."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,58 @@ def test_both_paths_agree_on_the_whole_corpus() -> None:
     taken, differ = agreement(files)
     assert differ == []
     assert taken > len(files) // 3, (taken, len(files))
+
+
+#: bits of feeds put into well-formed documents (or tags dropped from them) by the
+#: mutation test: each exercises a rule of feedparser's that the fast path follows
+SNIPPETS = [
+    b"<title>x</title>", b'<category domain="">', b"</category>", b'xml:lang="de_AT"',
+    b"<link/>", b'<guid isPermaLink="false"/>', b"&amp;", b"&#150;", b"<dc:creator/>",
+    b"<author><name>a</name></author>", b'<content type="html">y</content>', b"<summary/>",
+    b"<description/>", b' rel="ALTERNATE" ', b'<atom:link href="/x"/>', b"<id>/rel</id>",
+    b'<link href="y" rel="alternate" hreflang="de"/>', b"<updated>2026-01-01</updated>",
+    b"<pubDate>Tue, 10 Jun 2003 04:00:00 GMT</pubDate>", b"<ttl>x</ttl>", b"<comments>c</comments>",
+    b'<summary type="html">&lt;b&gt;</summary>', b'<title type="html">a &amp;amp; b</title>',
+    b"<dc:subject>s</dc:subject>", b'<media:thumbnail url="t"/>', b'<enclosure url="e"/>',
+    b'<category term="t" scheme="s"/>', b"<language>en</language>", b"<name>n</name>",
+    b"<content:encoded>c</content:encoded>", b"<email>e@x.org</email>", "Ã¼".encode(),
+    b"<![CDATA[<p>x</p>]]>", b'<source url="u">s</source>',
+]
+
+
+def mutated(documents: list[bytes], count: int, seed: int) -> list[bytes]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        body = bytearray(rng.choice(documents))
+        for _ in range(rng.randint(1, 3)):
+            end = body.find(b">", rng.randrange(len(body)))
+            if end < 0:
+                continue
+            start = body.find(b"<", end + 1)
+            stop = body.find(b">", start) if start >= 0 else -1
+            if rng.random() < 0.2 and stop >= 0:
+                del body[start:stop + 1]  # drop a tag
+            else:
+                body[end + 1:end + 1] = rng.choice(SNIPPETS)
+        out.append(bytes(body))
+    return out
+
+
+def test_both_paths_agree_on_mutated_documents() -> None:
+    """Feeds with elements added, doubled or dropped at random: wherever the fast path
+    still takes the document, feedparser's answer is the same."""
+    seeds = [path.read_bytes() for path in sorted(FIXTURES.iterdir())]
+    seeds += list(QUIRKS.values())
+    if CORPUS.is_dir():
+        seeds += [path.read_bytes() for path in sorted(CORPUS.rglob("*.xml"))[::7]]
+    seeds = [body for body in seeds if takes_fast_path(body)]
+    taken, differ = 0, []
+    for body in mutated(seeds, 3000, seed=3):
+        if takes_fast_path(body):
+            taken += 1
+            fast, slow = both(body)
+            if fast != slow:
+                differ.append(body[:300])
+    assert differ == []
+    assert taken > 450  # enough of them still well-formed to mean something
