@@ -687,7 +687,7 @@ def _year(digits: str) -> str:
     return str(2000 + int(digits)) if len(digits) == 2 else _num(digits)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=1024)
 def _text_facts(normalised: str) -> _TextFacts:
     """Dates, times, weekdays, levels and other numbers named in a text."""
     facts: set[str] = set()
@@ -838,7 +838,9 @@ def _slot_substitutions(text_a: str, text_b: str) -> list[tuple[str, str]]:
     return found
 
 
+@functools.lru_cache(maxsize=1024)
 def _facts_of(title: str, text: str) -> _TextFacts:
+    """(A new entry meets each of its candidates with the same title and text.)"""
     return _text_facts(_normalise(title) + "\n" + _normalise(text))
 
 
@@ -1010,6 +1012,7 @@ class MergeDecision:
     score: float
 
 
+@functools.lru_cache(maxsize=4096)
 def _story_link(link: str | None) -> str | None:
     """Canonical link if it can identify a story (not a site's root page)."""
     if not link or not is_http_url(link):
