@@ -35,8 +35,8 @@ from .models import (
     SourceConfig,
     SourceKind,
 )
+from .reading import parse_and_normalize
 from .scrape import Matches, read_page, try_selectors
-from .update import parse_and_normalize
 
 ZONE = ZoneInfo("Europe/Berlin")
 #: how many entries are listed

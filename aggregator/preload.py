@@ -10,7 +10,16 @@ hold them.
 
 import gc
 
-from . import calendar, dedupe, identify, normalize, parse, scrape, similarity, update  # noqa: F401
+from . import (  # noqa: F401
+    calendar,
+    dedupe,
+    identify,
+    normalize,
+    parse,
+    reading,
+    scrape,
+    similarity,
+)
 
 identify.load()
 similarity.fingerprint("preload", "")  # draws the MinHash permutations once, here

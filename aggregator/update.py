@@ -5,9 +5,10 @@
 
 Only this module knows the order; the steps do not import each other. Network
 waits run on the event loop, parsing in a CPU pool, database work on one
-dedicated thread (SQLite likes a single writer). The parsing steps are imported
-where they run (the worker processes load them up front, see preload.py), so a
-process that only sees 304 answers never loads them.
+dedicated thread (SQLite likes a single writer). The parsing steps
+(:mod:`aggregator.reading`) are imported where they run (the worker processes load
+them up front, see preload.py), so a process that only sees 304 answers never loads
+them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import logging
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -31,10 +32,8 @@ from . import decide, discover
 from .errors import NoFeedLinkError, NotAFeedError, SourceError, StoreError
 from .fetch import Fetcher, user_agent
 from .models import (
-    Entry,
     FetchRequest,
     FetchResult,
-    ParsedFeed,
     Settings,
     SourceConfig,
     SourceKind,
@@ -44,6 +43,7 @@ from .models import (
     UpdateResult,
 )
 from .pool import WorkerPool
+from .reading import parse_and_normalize
 from .store import Store
 
 log = logging.getLogger("aggregator.update")
@@ -52,38 +52,6 @@ T = TypeVar("T")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def parse_and_normalize(body: bytes, url: str, content_type: str | None,
-                        source: SourceConfig, now: datetime, languages: Sequence[str] = ()
-                        ) -> tuple[ParsedFeed, list[Entry]]:
-    """The CPU-bound middle of the spine, parse -> normalise -> fingerprint, in one call
-    so it can run in another process. ``languages``: the portal's, to identify
-    languages and read dates on news pages."""
-    from . import dedupe
-    from .normalize import clean_feed, normalize_feed
-
-    parsed = clean_feed(parse_source(body, url, content_type, source, now, languages), url)
-    entries = normalize_feed(parsed, source, url, now, languages)
-    return parsed, [dedupe.prepare(entry) for entry in entries]
-
-
-def parse_source(body: bytes, url: str, content_type: str | None, source: SourceConfig,
-                 now: datetime, languages: Sequence[str] = ()) -> ParsedFeed:
-    """Bytes -> :class:`ParsedFeed`, by the source's kind: a feed (RSS, Atom, JSON Feed),
-    a news page read with the selectors of ``[source.html]``, or an iCalendar file."""
-    if source.kind is SourceKind.HTML and source.html is not None:
-        from .scrape import parse_page
-
-        return parse_page(body, url, content_type, source.html,
-                          (source.language, *languages), now)
-    if source.kind is SourceKind.ICAL:
-        from .calendar import parse_calendar
-
-        return parse_calendar(body, now)
-    from .parse import parse_feed
-
-    return parse_feed(body, content_type)
 
 
 async def fetch_source(fetcher: Fetcher, source: SourceConfig, state: SourceState,

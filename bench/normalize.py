@@ -2,7 +2,7 @@
 
 Takes the first N feeds of the benchmark corpus (``bench/corpus.py``, the 500-feed
 corpus of ``bench/ingest.py``, generated once and cached) and runs
-``aggregator.update.parse_and_normalize`` on every body, as a parser worker process
+``aggregator.reading.parse_and_normalize`` on every body, as a parser worker process
 does. Prints entries per second of CPU, CPU milliseconds per entry and where they go:
 
 * parse: ``parse_source`` (lxml for well-formed RSS 2.0 and Atom 1.0, else feedparser);
@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus
 
-from aggregator import dedupe, identify, normalize, similarity, update
+from aggregator import dedupe, identify, normalize, reading, similarity
 from aggregator.models import Entry, SourceConfig
 
 LANGUAGES = ("de", "en", "tr", "ar", "fa", "ru", "uk", "kmr", "ckb", "vi", "pl")
@@ -79,9 +79,9 @@ def shingle_cache() -> None:
 def instrument(timers: Timers) -> None:
     """Wrap the stages where they are called from (module globals)."""
     for module, name, stage in (
-            (update, "parse_source", "parse"),
-            (update, "normalize_feed", "normalise: other"),
-            (update, "clean_feed", "normalise: other"),
+            (reading, "parse_source", "parse"),
+            (normalize, "normalize_feed", "normalise: other"),
+            (normalize, "clean_feed", "normalise: other"),
             (normalize, "clean_html", "normalise: sanitise"),
             (normalize, "plain_text", "normalise: sanitise"),
             (normalize, "escape_text", "normalise: sanitise"),
@@ -125,7 +125,7 @@ def one_pass(bodies: list[tuple[bytes, str, str, SourceConfig]]) -> tuple[int, f
     results: list[list[Entry]] = []
     started = time.thread_time()
     for body, url, content_type, source in bodies:
-        results.append(update.parse_and_normalize(body, url, content_type, source, NOW,
+        results.append(reading.parse_and_normalize(body, url, content_type, source, NOW,
                                                   LANGUAGES)[1])
     spent = time.thread_time() - started
     digest = hashlib.sha256()

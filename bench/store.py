@@ -2,7 +2,7 @@
 HTTP or parsing in the figure.
 
 The first ``--feeds`` feeds of ``bench/corpus.py``'s corpus go through
-``aggregator.update.parse_and_normalize`` once (the entries are cached in a pickle
+``aggregator.reading.parse_and_normalize`` once (the entries are cached in a pickle
 beside the corpus, so reruns measure only the store). Then, on a fresh SQLite
 file, every feed's entries are saved the way the spine saves them (one
 ``Store.save(state, entries, now, policy)`` per source in one batch, filing entries
@@ -32,8 +32,8 @@ import corpus
 from aggregator import dedupe
 from aggregator.config import load
 from aggregator.models import Entry, SourceConfig
+from aggregator.reading import parse_and_normalize
 from aggregator.store import Store
-from aggregator.update import parse_and_normalize
 
 
 def prepared(feeds: int, seed: int) -> list[tuple[str, list[Entry]]]:

@@ -16,9 +16,10 @@ import pytest
 from aggregator.calendar import parse_calendar, write_calendar
 from aggregator.errors import CalendarError
 from aggregator.models import Settings, SourceConfig, SourceKind
+from aggregator.reading import parse_and_normalize
 from aggregator.service import fetch_once
 from aggregator.store import Store
-from aggregator.update import Pipeline, parse_and_normalize
+from aggregator.update import Pipeline
 
 from atomcheck import check_atom
 from conftest import DATA, load_settings

@@ -14,9 +14,9 @@ from lxml import html as lxml_html
 
 from aggregator.models import Document, FeedItem, SourceConfig, StoredEntry
 from aggregator.publish import present
+from aggregator.reading import parse_and_normalize
 from aggregator.sanitize import clean_html
 from aggregator.syndication import render_atom, render_rss
-from aggregator.update import parse_and_normalize
 
 from atomcheck import check_atom
 from formatcheck import check_rss

@@ -10,7 +10,7 @@ published at a steady rate (``--per-day``) over as many days as that takes, and
 ingested the way the service does:
 
 1. every partner's entries become one RSS document that goes through
-   ``aggregator.update.parse_and_normalize`` (feedparser, normalise, language,
+   ``aggregator.reading.parse_and_normalize`` (feedparser, normalise, language,
    fingerprint, band keys) in a pool of worker processes, like the spine's CPU pool;
 2. time moves on in steps of ``--poll-hours``; each partner that published in a
    step is "fetched": its feed (newest ``--feed-size`` entries, most of them
@@ -57,8 +57,8 @@ from pipeline import rss, slug, write_feeds_toml
 
 from aggregator import config, dedupe
 from aggregator.models import Entry, SourceConfig
+from aggregator.reading import parse_and_normalize
 from aggregator.store import Store
-from aggregator.update import parse_and_normalize
 
 START = datetime(2024, 1, 8, tzinfo=UTC)
 #: items per generated RSS document (aggregator.parse reads at most 1,000 per document)
