@@ -344,8 +344,7 @@ class _Reader:
         detail = self.detail(attrs, default, lang)
         value = self.typed(element, detail)
         record.setdefault("content", []).append(detail)
-        if _map_type(detail["type"]) in {"text/plain"} | _HTML_TYPES:
-            record.setdefault("summary", value)
+        record.setdefault("summary", value)  # text or HTML content (all that gets here)
 
     def link(self, element: Any, attrs: dict[str, str], record: Record, in_entry: bool) -> None:
         link: Record = dict(attrs)
