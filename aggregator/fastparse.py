@@ -10,7 +10,7 @@ cannot drift apart on those.
 
 It answers ``None``, and feedparser reads the document, whenever it is not sure:
 anything lxml does not parse cleanly, a DOCTYPE, another encoding or version, an
-``xml:base`` below the root, XHTML or out-of-line content, an element feedparser gives
+``xml:base`` below a root that has none, XHTML or out-of-line content, an element feedparser gives
 a meaning this module does not follow (iTunes, Media RSS titles, GeoRSS...), or a
 single-valued element given twice. ``tests/test_fastparse.py`` compares both paths,
 field by field, on the project's fixtures, on documents written to hit feedparser's
@@ -21,6 +21,7 @@ digest of ``bench/normalize.py`` does the same on the benchmark corpus.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -52,6 +53,7 @@ _XML_MEDIA = frozenset({"", "application/rss+xml", "application/atom+xml", "appl
                         "application/rdf+xml", "text/xml"})
 _QUERY_REFERENCE = re.compile("&([A-Za-z0-9_]+);")
 _C1 = re.compile("[\x80-\x9f]")
+_BASE_ATTRIBUTE = re.compile(rb"[bB][aA][sS][eE]\s*=")
 
 _PUBLISHED = frozenset({"pubdate", "published", "issued", "dcterms_issued"})
 _UPDATED = frozenset({"updated", "modified", "lastbuilddate", "dc_date", "dcterms_modified"})
@@ -102,7 +104,7 @@ def read(body: bytes, content_type: str | None, *, max_tags: int) -> Record | No
     if parser.error_log or (info.encoding or "utf-8").lower() not in ("utf-8", "utf8"):
         return None
     try:
-        return _document(root, max_tags, check_bases=b"base=" in body)
+        return _document(root, max_tags, check_bases=_BASE_ATTRIBUTE.search(body) is not None)
     except _Unsure:
         return None
 
@@ -118,17 +120,16 @@ def _accepted(body: bytes, content_type: str | None) -> bool:
 
 
 def _document(root: Any, max_tags: int, *, check_bases: bool) -> Record:
-    if check_bases and any(element.get(f"{_XML}base") is not None or element.get("base")
-                           is not None for element in root.iterdescendants()):
-        raise _Unsure  # a base below the root changes as feedparser leaves elements
     attrs = _attributes(root)
-    # feedparser starts from no base; below the root, it keeps the root's, made safe
-    base = _urljoin("", attrs.get("xml:base", attrs.get("base")) or "")
-    inner = (make_safe_absolute_uri(base, base) or base) if base else ""
-    if inner and (make_safe_absolute_uri(inner, inner) or inner) != inner:
+    base = _base("", attrs)
+    if check_bases and not base and any(
+            key == f"{_XML}base" or key.lower() == "base"
+            for element in root.iterdescendants() for key in element.attrib):
+        # below a root without a base, feedparser keeps an element's base for the
+        # elements after it too (its stack restores only a non-empty base)
         raise _Unsure
     is_atom = root.tag == f"{{{_ATOM}}}feed"
-    reader = _Reader(inner, max_tags, atom=is_atom)
+    reader = _Reader(max_tags, atom=is_atom)
     lang = _lang(attrs, None)
     if lang:
         reader.feed["language"] = lang.replace("_", "-")
@@ -137,15 +138,29 @@ def _document(root: Any, max_tags: int, *, check_bases: bool) -> Record:
         if len(channels) != 1 or channels[0].tag != "channel":
             raise _Unsure
         channel = channels[0]
-        container_lang = _lang(_container_attributes(channel), lang)
-        reader.container(channel, reader.feed, container_lang, entry_tag="item")
+        channel_attrs = _container_attributes(channel)
+        reader.container(channel, reader.feed, _lang(channel_attrs, lang),
+                         _base(base, channel_attrs), entry_tag="item")
         version = "rss20"
     elif is_atom:
-        reader.container(root, reader.feed, lang, entry_tag=f"{{{_ATOM}}}entry")
+        reader.container(root, reader.feed, lang, base, entry_tag=f"{{{_ATOM}}}entry")
         version = "atom10"
     else:
         raise _Unsure
     return {"version": version, "feed": reader.feed, "entries": reader.entries, "bozo": 0}
+
+
+@functools.lru_cache(maxsize=256)
+def _joined_base(parent: str, given: str) -> str:
+    if not parent:  # feedparser starts from no base
+        return str(_urljoin(parent, given))
+    return str(make_safe_absolute_uri(parent, given) or parent)
+
+
+def _base(parent: str, attrs: dict[str, str]) -> str:
+    """An element's base URI as feedparser tracks it: its ``xml:base`` (or ``base``)
+    against its parent's, made safe (no ``javascript:``); without one, its parent's."""
+    return _joined_base(parent, attrs.get("xml:base", attrs.get("base")) or parent)
 
 
 def _name(element: Any) -> str:
@@ -208,8 +223,8 @@ class _Reader:
     """Follows feedparser's handlers over one document (see feedparser's mixin.py and
     namespaces/_base.py: ``_start_link``, ``_end_guid``, ``pop`` and so on)."""
 
-    def __init__(self, base: str, max_tags: int, *, atom: bool) -> None:
-        self.base = base
+    def __init__(self, max_tags: int, *, atom: bool) -> None:
+        self.base = ""  # the base URI of the element being read
         self.max_tags = max_tags
         self.atom = atom
         self.feed: Record = {}
@@ -217,7 +232,7 @@ class _Reader:
 
     # -- containers -----------------------------------------------------------------
 
-    def container(self, element: Any, record: Record, lang: str | None, *,
+    def container(self, element: Any, record: Record, lang: str | None, base: str, *,
                   entry_tag: str | None = None) -> None:
         in_entry = entry_tag is None
         seen: set[str] = set()
@@ -226,7 +241,8 @@ class _Reader:
             if child.tag == entry_tag:
                 entry: Record = {}
                 self.entries.append(entry)
-                self.container(child, entry, _lang(_container_attributes(child), lang))
+                attrs = _container_attributes(child)
+                self.container(child, entry, _lang(attrs, lang), _base(base, attrs))
                 continue
             name = _name(child)
             once = _ONCE.get(name)
@@ -235,6 +251,7 @@ class _Reader:
                     raise _Unsure
                 seen.add(once)
             attrs = _attributes(child)
+            self.base = _base(base, attrs)
             self.element(name, child, attrs, record, _lang(attrs, lang), in_entry, state)
 
     def element(self, name: str, element: Any, attrs: dict[str, str], record: Record,

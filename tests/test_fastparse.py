@@ -119,6 +119,19 @@ QUIRKS = {
         "<published>2026-10-31T23:10:00+01:00</published><updated>2026-11-01T08:00:00Z</updated>"),
     "an empty language stops inheritance": atom(
         '<title xml:lang="">t</title><summary>s</summary>', attrs='xml:lang="ar"'),
+    "WordPress's bases: the feed's, each content's own": atom(
+        '<id>https://miso.example/?p=7</id><link href="/2026/11/fest/"/>'
+        '<summary type="html" xml:base="https://miso.example/2026/11/fest/">'
+        '&lt;a href="programm"&gt;Programm&lt;/a&gt;</summary>'
+        '<content type="html" xml:base="/2026/11/fest/">&lt;img src="bild.jpg"&gt;</content>',
+        attrs='xml:base="https://miso.example/wp-atom.php"'),
+    "a base on an entry, relative to the feed's": atom(
+        '<id>8</id><link href="fest"/><title>t</title>',
+        feed='<entry xml:base="b/"><id>7</id><link href="fest"/><title>t</title></entry>',
+        attrs='xml:base="https://miso.example/a/"'),
+    "an unsafe base is not taken": atom(
+        '<link href="x"/><content type="html" xml:base="javascript:alert(1)//">c</content>',
+        attrs='xml:base="https://miso.example/"'),
     "a link with a trailing newline and a relative id": atom(
         '<id>/items/1</id><link href="\n /items/1 \n"/>', attrs='xml:base="https://miso.example/"'),
 }
