@@ -10,9 +10,9 @@ cannot drift apart on those.
 
 It answers ``None``, and feedparser reads the document, whenever it is not sure:
 anything lxml does not parse cleanly, a DOCTYPE, another encoding or version, an
-``xml:base`` below a root that has none, XHTML or out-of-line content, an element feedparser gives
-a meaning this module does not follow (iTunes, Media RSS titles, GeoRSS...), or a
-single-valued element given twice. ``tests/test_fastparse.py`` compares both paths,
+``xml:base`` below a root that has none, XHTML or out-of-line content, an element
+feedparser gives a meaning this module does not follow (iTunes, Media RSS titles,
+GeoRSS...), or a single-valued element given twice. ``tests/test_fastparse.py`` compares both paths,
 field by field, on the project's fixtures, on documents written to hit feedparser's
 quirks and on every file of the real-world corpus in ``../shared/corpus``; the output
 digest of ``bench/normalize.py`` does the same on the benchmark corpus.
@@ -326,7 +326,7 @@ class _Reader:
         characters. (Its HTML guess is :meth:`typed`'s.)"""
         output = text.strip()
         if resolve and output:
-            output = _urljoin(self.base or "", output)
+            output = _urljoin(self.base, output)
         if not output.isascii():
             with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
                 output = output.encode("iso-8859-1").decode("utf-8")
@@ -376,7 +376,7 @@ class _Reader:
         links.append(link)
         if "href" in link:
             _inert(element)
-            link["href"] = _urljoin(self.base or "", link["href"])
+            link["href"] = _urljoin(self.base, link["href"])
             if link["rel"] == "alternate" and _map_type(link["type"]) in _HTML_TYPES:
                 record["link"] = link["href"]
             return

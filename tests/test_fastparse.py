@@ -175,10 +175,8 @@ NOT_OURS = {
 
 @pytest.mark.parametrize("name", list(NOT_OURS))
 def test_what_the_fast_path_does_not_follow_goes_to_feedparser(name: str) -> None:
-    body = NOT_OURS[name]
-    assert not takes_fast_path(body)
-    fast, slow = both(body)
-    assert fast == slow
+    # (then parse_feed's answer is feedparser's by construction: nothing to compare)
+    assert not takes_fast_path(NOT_OURS[name])
 
 
 @pytest.mark.parametrize("content_type, fast", [
