@@ -911,14 +911,19 @@ def _minhash(hashes: np.ndarray) -> np.ndarray:
 _EMPTY_SIGNATURE: Final = (_MAX_SIGNATURE_VALUE,) * NUM_PERM
 
 
-@functools.lru_cache(maxsize=4096)
-def _shingle_set(title: str, text: str) -> frozenset[str]:
+def _shingles_of(title: str, text: str) -> frozenset[str]:
     return frozenset(_shingles(_normalise(title)) | _shingles(_normalise(text)))
+
+
+#: for comparisons, where an entry meets several candidates and a candidate several
+#: new entries; a set of a typical text weighs about 30 kB, so the cache stays small
+#: (a fingerprint, computed once per entry, does not go through it)
+_shingle_set: Final = functools.lru_cache(maxsize=256)(_shingles_of)
 
 
 def fingerprint(title: str, text: str) -> Fingerprint:
     """Fingerprint of an entry from its title and (plain or HTML) text."""
-    shingles = _shingle_set(title, text)
+    shingles = _shingles_of(title, text)
     if not shingles:
         return Fingerprint(_EMPTY_SIGNATURE, 0)
     # datasketch's default hash (sha1_hash32: the first 4 bytes of SHA-1, little-endian)

@@ -579,3 +579,27 @@ def test_signatures_are_datasketchs_minhash_of_the_shingles() -> None:
         reference = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME)
         reference.update_batch([s.encode("utf-8") for s in _shingle_set(title, text)])
         assert fingerprint(title, text).signature == tuple(reference.hashvalues.tolist()), title
+
+
+def test_fingerprinting_keeps_nothing_of_the_texts() -> None:
+    """A parser process fingerprints thousands of entries, each once: what it keeps
+    afterwards must not grow with them (a cache of shingle sets did, about 30 kB an
+    entry, up to 130 MB per process)."""
+    import random
+    import tracemalloc
+
+    rng = random.Random(5)
+    words = [f"wort{index}" for index in range(3000)]
+    texts = [" ".join(rng.choices(words, k=300)) for _ in range(400)]
+    fingerprint("warm-up", texts[0])  # permutations and regexes, made once
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        sizes = [fingerprint(f"title {index}", text).shingles
+                 for index, text in enumerate(texts)]
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    assert min(sizes) > 250
+    kept = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    assert kept < 100 * 1024, f"{kept} bytes kept after 400 fingerprints"
