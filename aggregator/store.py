@@ -50,7 +50,7 @@ migrations = Migrations("aggregator")
 BATCH_SECONDS = 2.0
 #: the page cache while a batch is open (KiB; SQLite's default, 2 MiB, holds a
 #: fraction of the indexes a pass writes to); back to the default when it closes
-BATCH_CACHE_KIB = 65536
+BATCH_CACHE_KIB = 32768
 
 # fixed namespace for our entry ids: uid = uuid5(NAMESPACE, "source/key")
 _UID_NAMESPACE = uuid.UUID("6f4b1c3e-93a5-4c52-9d0e-8a8b6c2f4d10")
