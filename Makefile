@@ -3,11 +3,15 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_VENV ?= .venv-bench
+BENCH_BIN := $(BENCH_VENV)/bin
+BENCH_STAMP := $(BENCH_VENV)/.installed
+CHECK_PYTHON := $(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 
 .PHONY: run test lint typecheck unit install bench clean
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	@$(CHECK_PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -33,12 +37,20 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: the benchmarks in bench/ (they print figures; nothing is asserted)
-## (BENCH_ARGS=--quick for a short run; wrk and nginx come from Debian's packages)
-bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+## (BENCH_ARGS=--quick for a short run; wrk and nginx come from Debian's packages).
+## They run in a virtualenv of their own holding what the container ships plus the
+## bench extra, not the test tools (selenium brings trio, which httpcore then loads).
+$(BENCH_STAMP): pyproject.toml
+	@$(CHECK_PYTHON)
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_BIN)/python -m pip install --quiet --upgrade pip
+	$(BENCH_BIN)/python -m pip install --quiet -e '.[bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	@command -v wrk >/dev/null && command -v nginx >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk nginx) \
 		|| echo "bench/serving.py needs wrk and nginx: apt-get install -y wrk nginx"
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BENCH_BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) data .pytest_cache .mypy_cache .ruff_cache
