@@ -7,8 +7,10 @@ beside the corpus, so reruns measure only the store). Then, on a fresh SQLite
 file, every feed's entries are saved the way the spine saves them (one
 ``Store.save(state, entries, now, policy)`` per source in one batch, filing entries
 into stories): the **cold** figure. A second pass saves the same entries again (all
-known and unchanged): the **warm** figure. Printed: wall and CPU time, and ms per
-entry; ``--profile`` adds the top functions of the cold pass by cumulative time.
+known and unchanged): the **warm** figure. Then every source's ``state`` and a
+``save`` of it without entries, as a pass answered 304 Not Modified makes them: the
+**304** figure. Printed: wall and CPU time, and ms per entry (per source for the 304
+figure); ``--profile`` adds the top functions of the cold pass by cumulative time.
 
     python bench/store.py [--feeds 500] [--profile]
 """
@@ -70,12 +72,25 @@ def save_all(store: Store, feeds: list[tuple[str, list[Entry]]], policy: object)
     return count
 
 
-def timed(label: str, run: object) -> None:
+def save_states(store: Store, feeds: list[tuple[str, list[Entry]]]) -> int:
+    """Every source's state read and saved again without entries, in one batch."""
+    now = datetime.now(UTC)
+    store.begin_batch()
+    try:
+        for source_id, _ in feeds:
+            store.save(store.state(source_id), None, now)
+    finally:
+        store.end_batch()
+    return len(feeds)
+
+
+def timed(label: str, run: object, unit: str = "entry") -> None:
     wall, cpu = time.perf_counter(), time.process_time()
     count = run()  # type: ignore[operator]
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    print(f"{label}: {count:,} entries, wall {wall:.2f} s, CPU {cpu:.2f} s, "
-          f"{1000 * cpu / count:.3f} ms CPU per entry")
+    plural = "sources" if unit == "source" else "entries"
+    print(f"{label}: {count:,} {plural}, wall {wall:.2f} s, CPU {cpu:.2f} s, "
+          f"{1000 * cpu / count:.3f} ms CPU per {unit}")
 
 
 def main() -> None:
@@ -99,6 +114,7 @@ def main() -> None:
         if profile:
             profile.disable()
         timed("warm (all known)", lambda: save_all(store, feeds, policy))
+        timed("304 (state only)", lambda: save_states(store, feeds), unit="source")
         store.close()
     if profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
