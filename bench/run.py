@@ -25,6 +25,7 @@ a few minutes.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -74,7 +75,10 @@ def git(*args: str) -> str:
 def snapshot(scratch: Path) -> tuple[str, Path]:
     """The package as committed at HEAD, extracted to a folder that every benchmark
     process imports first (PYTHONPATH): the work tree may change while the benchmarks
-    run (other people edit the package), the measured code does not."""
+    run (other people edit the package), the measured code does not. It is compiled
+    to bytecode there, as ``pip install`` does for the container and for the
+    dependencies (with PYTHONDONTWRITEBYTECODE set, as on this machine, every process
+    would compile it again: 0.04-0.06 s of each start)."""
     commit = git("rev-parse", "--short", "HEAD")
     folder = scratch / f"src-{commit}"
     if not (folder / "aggregator" / "__init__.py").exists():
@@ -82,6 +86,7 @@ def snapshot(scratch: Path) -> tuple[str, Path]:
         archive = subprocess.run(["git", "archive", "HEAD", "aggregator"], cwd=ROOT,
                                  capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+        compileall.compile_dir(folder / "aggregator", quiet=1)
     return commit, folder
 
 
