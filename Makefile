@@ -10,12 +10,17 @@ CHECK_PYTHON := $(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is need
 
 .PHONY: run test lint typecheck unit install bench clean
 
-$(STAMP): pyproject.toml
+# $(call virtualenv,DIR,EXTRA): a virtualenv in DIR with the package and its EXTRA
+define virtualenv
 	@$(CHECK_PYTHON)
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@touch $(STAMP)
+	$(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --upgrade pip
+	$(1)/bin/python -m pip install --quiet -e '.[$(2)]'
+	@touch $(1)/.installed
+endef
+
+$(STAMP): pyproject.toml
+	$(call virtualenv,$(VENV),test)
 
 install: $(STAMP)
 
@@ -41,11 +46,7 @@ unit: $(STAMP)
 ## They run in a virtualenv of their own holding what the container ships plus the
 ## bench extra, not the test tools (selenium brings trio, which httpcore then loads).
 $(BENCH_STAMP): pyproject.toml
-	@$(CHECK_PYTHON)
-	$(PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_BIN)/python -m pip install --quiet --upgrade pip
-	$(BENCH_BIN)/python -m pip install --quiet -e '.[bench]'
-	@touch $(BENCH_STAMP)
+	$(call virtualenv,$(BENCH_VENV),bench)
 
 bench: $(BENCH_STAMP)
 	@command -v wrk >/dev/null && command -v nginx >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk nginx) \
