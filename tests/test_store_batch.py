@@ -72,3 +72,35 @@ def test_a_long_batch_commits_as_it_goes(tmp_path: Path,
     finally:
         store.close()  # ends the batch
     assert committed(path) == {"a": 1, "b": 1}
+
+
+def test_a_sources_state_is_saved_and_read_back_whole(tmp_path: Path) -> None:
+    """Every field of a source's state survives a save, first as a new row and then
+    over it, in a batch and alone (what the next pass decides from)."""
+    store = Store.open(tmp_path / "aggregator.db")
+    try:
+        first = SourceState(
+            id="kargah", etag='W/"1"', last_modified="Tue, 24 Nov 2026 08:00:00 GMT",
+            body_hash="a" * 64, moved_to="https://kargah.example/neu.xml",
+            moved_from="https://kargah.example/alt.xml", last_fetch=NOW,
+            last_success=NOW, last_error="HTTP 503", last_error_code="http_status",
+            last_error_at=NOW, failures=2, next_fetch=NOW, retired=True,
+            feed_title="kargah e.V.", feed_link="https://kargah.example/",
+            feed_id="urn:kargah", feed_updated=NOW, warning="3 dates unreadable",
+            discovered_url="https://kargah.example/feed/",
+            discovered_from="https://kargah.example/", unparsed_dates=3)
+        store.begin_batch()
+        store.save(first, None, NOW)
+        store.end_batch()
+        assert store.state("kargah") == first
+        later = NOW.replace(hour=10)
+        second = dataclasses.replace(
+            first, etag=None, last_modified=None, body_hash="b" * 64, moved_to=None,
+            last_fetch=later, last_error=None, last_error_code=None, last_error_at=None,
+            failures=0, next_fetch=later, retired=False, feed_updated=None, warning=None,
+            unparsed_dates=0)
+        store.save(second, None, later)
+        assert store.state("kargah") == second
+        assert store.state("faust") == SourceState(id="faust")  # never saved
+    finally:
+        store.close()
