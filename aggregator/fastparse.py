@@ -12,10 +12,11 @@ It answers ``None``, and feedparser reads the document, whenever it is not sure:
 anything lxml does not parse cleanly, a DOCTYPE, another encoding or version, an
 ``xml:base`` below a root that has none, XHTML or out-of-line content, an element
 feedparser gives a meaning this module does not follow (iTunes, Media RSS titles,
-GeoRSS...), or a single-valued element given twice. ``tests/test_fastparse.py`` compares both paths,
-field by field, on the project's fixtures, on documents written to hit feedparser's
-quirks and on every file of the real-world corpus in ``../shared/corpus``; the output
-digest of ``bench/normalize.py`` does the same on the benchmark corpus.
+GeoRSS...), or a single-valued element given twice. ``tests/test_fastparse.py``
+compares both paths, field by field, on the project's fixtures, on documents written
+to hit feedparser's quirks and on every file of the real-world corpus in
+``../shared/corpus``; the output digest of ``bench/normalize.py`` does the same on the
+benchmark corpus.
 """
 
 from __future__ import annotations

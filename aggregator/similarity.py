@@ -687,7 +687,6 @@ def _year(digits: str) -> str:
     return str(2000 + int(digits)) if len(digits) == 2 else _num(digits)
 
 
-@functools.lru_cache(maxsize=1024)
 def _text_facts(normalised: str) -> _TextFacts:
     """Dates, times, weekdays, levels and other numbers named in a text."""
     facts: set[str] = set()
@@ -840,7 +839,7 @@ def _slot_substitutions(text_a: str, text_b: str) -> list[tuple[str, str]]:
 
 @functools.lru_cache(maxsize=1024)
 def _facts_of(title: str, text: str) -> _TextFacts:
-    """(A new entry meets each of its candidates with the same title and text.)"""
+    """Cached: a new entry meets each of its candidates with the same title and text."""
     return _text_facts(_normalise(title) + "\n" + _normalise(text))
 
 

@@ -567,7 +567,7 @@ def test_signatures_are_datasketchs_minhash_of_the_shingles() -> None:
     stored fingerprints and band keys would stop matching new ones."""
     from datasketch import MinHash  # type: ignore[import-untyped]
 
-    from aggregator.similarity import _SCHEME, _SEED, _shingle_set
+    from aggregator.similarity import _SCHEME, _SEED, _shingles_of
 
     texts = [("Einladung zum Integrationsbeirat", "Die Landeshauptstadt Hannover lädt ein. " * 3),
              ("Kurse für Frauen", "Der Verein kargah bietet ab Mai neue Kurse an."),
@@ -577,7 +577,7 @@ def test_signatures_are_datasketchs_minhash_of_the_shingles() -> None:
               for n in range(60)]
     for title, text in texts:
         reference = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME)
-        reference.update_batch([s.encode("utf-8") for s in _shingle_set(title, text)])
+        reference.update_batch([s.encode("utf-8") for s in _shingles_of(title, text)])
         assert fingerprint(title, text).signature == tuple(reference.hashvalues.tolist()), title
 
 

@@ -213,7 +213,7 @@ def evaluate_with(items: list[dict[str, Any]], **params: Any) -> tuple[float, fl
     try:
         for name, value in params.items():
             setattr(S, name, value)
-        S._text_facts.cache_clear()
+        S._facts_of.cache_clear()
         S._shingle_set.cache_clear()
         facts = [facts_for(item) for item in items]
         run = simulate(items, facts)
@@ -376,7 +376,7 @@ def scale(sizes: list[int], seed: int, out: Callable[[str], None], probes: int =
                 ).isoformat()
                 probe_items.append((item, original))
             S._shingle_set.cache_clear()
-            S._text_facts.cache_clear()
+            S._facts_of.cache_clear()
             times: list[float] = []
             fingerprint_times: list[float] = []
             counts: list[int] = []
