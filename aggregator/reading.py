@@ -3,7 +3,7 @@ fingerprint, in one call that runs in a parser process (:mod:`aggregator.pool`).
 
 Its own module, apart from :mod:`aggregator.update`, so that the parser processes load
 the parsing code and nothing of the fetching and storing around it (httpx, SQLite:
-about 15 MB less in the fork server, and the workers forked from it).
+about 13 MB less in the fork server, and the workers forked from it).
 """
 
 from __future__ import annotations
