@@ -13,7 +13,7 @@ import pytest
 from aggregator import store as store_module
 from aggregator.dedupe import prepare
 from aggregator.errors import StoreError
-from aggregator.models import Entry, SourceState
+from aggregator.models import Entry, SourceState, StoryChoice, StoryPolicy
 from aggregator.store import Store
 
 NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
@@ -54,6 +54,104 @@ def test_a_refused_save_loses_only_its_own_part_of_the_batch(
         assert committed(path) == {"a": 2, "c": 1}
         assert store.state("b").etag is None  # b's state went with its entries
         assert store.db.execute("PRAGMA cache_size").fetchone()[0] == -2000
+    finally:
+        store.close()
+
+
+def test_a_batch_writes_without_savepoints(tmp_path: Path) -> None:
+    """In a batch a source's update is no savepoint of its own: SQLite would copy each
+    page it changes into a statement journal first (see aggregator.store)."""
+    store = Store.open(tmp_path / "aggregator.db")
+    statements: list[str] = []
+    try:
+        store.begin_batch()
+        store.db.conn.set_trace_callback(statements.append)
+        store.save(SourceState(id="a"), [entry("a", 1), entry("a", 2)], NOW)
+        store.save(SourceState(id="b"), [entry("b", 1)], NOW)
+        store.db.conn.set_trace_callback(None)
+        store.end_batch()
+        assert committed(tmp_path / "aggregator.db") == {"a": 2, "b": 1}
+    finally:
+        store.close()
+    assert any(statement.startswith("INSERT INTO entries") for statement in statements)
+    assert not [statement for statement in statements if "SAVEPOINT" in statement.upper()]
+
+
+def test_a_bug_half_way_through_a_save_leaves_nothing_of_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not only SQLite's errors: whatever stops an update half-way (here the story
+    decision) takes back what it wrote, and the batch's other updates stay."""
+    monkeypatch.setattr(store_module, "BATCH_SECONDS", 3600.0)
+
+    def choose(new: Entry, candidates: object) -> StoryChoice:
+        if new.title == "Meldung 2 von b":
+            raise RuntimeError("a bug")
+        return StoryChoice(None)
+
+    policy = StoryPolicy(choose=choose)
+    path = tmp_path / "aggregator.db"
+    store = Store.open(path)
+    try:
+        store.begin_batch()
+        store.save(SourceState(id="a"), [entry("a", 1), entry("a", 2)], NOW, policy)
+        with pytest.raises(RuntimeError, match="a bug"):
+            store.save(SourceState(id="b", etag='"v2"'), [entry("b", 1), entry("b", 2)],
+                       NOW, policy)
+        store.save(SourceState(id="c"), [entry("c", 1)], NOW, policy)
+        store.end_batch()
+        assert committed(path) == {"a": 2, "c": 1}
+        assert store.state("b") == SourceState(id="b")  # b's state went with its entries
+        assert store.take_lost() == {}
+    finally:
+        store.close()
+
+
+def test_a_save_that_sqlite_rolls_back_whole_loses_only_itself(tmp_path: Path) -> None:
+    """Some errors end SQLite's transaction altogether (a full disk; here a trigger
+    that says so): the updates saved in the batch before are written again."""
+    path = tmp_path / "aggregator.db"
+    store = Store.open(path)
+    store.db.execute("CREATE TRIGGER refuse BEFORE INSERT ON entries WHEN NEW.title = "
+                     "'Meldung 2 von b' BEGIN SELECT RAISE(ROLLBACK, 'refused'); END")
+    try:
+        store.begin_batch()
+        store.save(SourceState(id="a"), [entry("a", 1), entry("a", 2)], NOW)
+        with pytest.raises(StoreError, match="cannot save source 'b': refused"):
+            store.save(SourceState(id="b"), [entry("b", 1), entry("b", 2)], NOW)
+        store.save(SourceState(id="c"), [entry("c", 1)], NOW)
+        store.end_batch()
+        assert committed(path) == {"a": 2, "c": 1}
+        assert store.take_lost() == {}
+    finally:
+        store.close()
+
+
+def test_updates_that_fail_again_when_written_again_are_reported_lost(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the updates saved before a failure cannot be written again either (the disk
+    filled up meanwhile), they are reported lost, and the batch goes on."""
+    monkeypatch.setattr(store_module, "BATCH_SECONDS", 3600.0)
+    path = tmp_path / "aggregator.db"
+    store = Store.open(path)
+    full = {"now": False}
+    store.db.conn.create_function("disk_full", 0, lambda: full["now"])
+    store.db.execute("CREATE TRIGGER refuse BEFORE INSERT ON entries WHEN disk_full() "
+                     "BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full'); END")
+    try:
+        store.begin_batch()
+        store.save(SourceState(id="a"), [entry("a", 1)], NOW)
+        store.save(SourceState(id="c"), [entry("c", 1)], NOW)
+        full["now"] = True
+        with pytest.raises(StoreError, match="cannot save source 'b'"):
+            store.save(SourceState(id="b"), [entry("b", 1)], NOW)
+        lost = store.take_lost()
+        assert sorted(lost) == ["a", "c"]
+        assert "disk is full" in lost["a"]
+        full["now"] = False
+        store.save(SourceState(id="d"), [entry("d", 1)], NOW)
+        store.end_batch()
+        assert committed(path) == {"d": 1}
+        assert store.state("a") == SourceState(id="a")
     finally:
         store.close()
 
