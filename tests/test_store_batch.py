@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from aggregator import store as store_module
-from aggregator.dedupe import prepare
+from aggregator.dedupe import choose_story, prepare
 from aggregator.errors import StoreError
 from aggregator.models import Entry, SourceState, StoryChoice, StoryPolicy
 from aggregator.store import Store
@@ -202,3 +203,60 @@ def test_a_sources_state_is_saved_and_read_back_whole(tmp_path: Path) -> None:
         assert store.state("faust") == SourceState(id="faust")  # never saved
     finally:
         store.close()
+
+
+def test_an_older_databases_band_rows_keep_their_times(tmp_path: Path) -> None:
+    """m010: band rows written with the time as ISO 8601 text (what the code before it
+    wrote) keep the same instant as Unix seconds; the index on story_id goes."""
+    path = tmp_path / "aggregator.db"
+    db = sqlite_utils.Database(path)
+    store_module.migrations.apply(db, stop_before="m010_compact_bands")
+    assert "idx_entries_story_id" in {index.name for index in db.table("entries").indexes}
+    for values in ([7, "2026-11-27T09:00:00.500000+00:00", "a", 1],
+                   [7, "2026-11-27T11:00:00+02:00", "b", 2],
+                   [-3, "2026-11-13T09:00:00+00:00", "a", 1]):
+        db.execute("INSERT INTO entry_bands (band, published, source_id, entry_id) "
+                   "VALUES (?, ?, ?, ?)", values)
+    db.close()
+    store = Store.open(path)
+    try:
+        rows = store.db.execute("SELECT band, published, source_id, entry_id FROM entry_bands "
+                                "ORDER BY band, entry_id").fetchall()
+        two_weeks_before = int(NOW.timestamp()) - 14 * 86400
+        assert rows == [(-3, two_weeks_before, "a", 1), (7, int(NOW.timestamp()), "a", 1),
+                        (7, int(NOW.timestamp()), "b", 2)]
+        assert "idx_entries_story_id" not in {
+            index.name for index in store.db.table("entries").indexes}
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("days_apart", "merged"), [(13, True), (15, False)])
+def test_a_copy_joins_a_story_only_within_the_window(days_apart: int, merged: bool,
+                                                     tmp_path: Path) -> None:
+    """Candidates come from band rows of the last and next 14 days (times in whole
+    seconds since m010): the same release 13 days later is the same story, 15 days
+    later a story of its own."""
+    text = ("<p>Das Kulturzentrum Faust lädt am 5. Dezember 2026 zum Fest der Nachbarschaft ein. "
+            "Es gibt Musik aus Syrien, der Türkei und der Ukraine, Essen und eine "
+            "Beratung zu Sprachkursen. Der Eintritt ist frei.</p>")
+
+    def release(source: str, published: datetime) -> Entry:
+        link = f"https://{source}.example/fest"
+        return prepare(Entry(source_id=source, key=link, guid=None, link=link,
+                             title="Fest der Nachbarschaft im Faust", summary_html=text,
+                             content_html="", author=None, published=published,
+                             updated=None, language="de", language_origin="feed",
+                             categories=(), content_hash=link))
+
+    store = Store.open(tmp_path / "aggregator.db")
+    policy = StoryPolicy(choose=choose_story)
+    try:
+        store.save(SourceState(id="faust"), [release("faust", NOW)], NOW, policy)
+        later = NOW + timedelta(days=days_apart)
+        store.save(SourceState(id="miso"), [release("miso", later)], later, policy)
+        stories = {row["source_id"]: row["story_id"] for row in store.rows(
+            "SELECT source_id, story_id FROM entries")}
+    finally:
+        store.close()
+    assert (stories["faust"] == stories["miso"]) is merged
