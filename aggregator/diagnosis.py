@@ -186,7 +186,7 @@ def _problems(report: Report, parsed: ParsedFeed, entries: Sequence[Entry],
     if parsed.warning:
         report.say(f"  warning: {parsed.warning}")
     if source.kind is SourceKind.FEED and entries and not any(
-            raw.id for raw in parsed.entries):
+            entry.guid for entry in entries):
         report.say("  the entries have no ids (guid/id): links or content identify them "
                    "instead; an edited entry may then appear twice")
     undated = sum(1 for entry in entries if entry.published is None)

@@ -9,6 +9,7 @@ about 13 MB less in the fork server, and the workers forked from it).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from .models import Entry, ParsedFeed, SourceConfig, SourceKind
@@ -19,13 +20,15 @@ def parse_and_normalize(body: bytes, url: str, content_type: str | None,
                         ) -> tuple[ParsedFeed, list[Entry]]:
     """The CPU-bound middle of the spine, parse -> normalise -> fingerprint, in one call
     so it can run in another process. ``languages``: the portal's, to identify
-    languages and read dates on news pages."""
+    languages and read dates on news pages. Returns the feed's head (its raw entries
+    left out: they would travel back from a parser process for nothing, a third of
+    what it sends) and the entries."""
     from . import dedupe
     from .normalize import clean_feed, normalize_feed
 
     parsed = clean_feed(parse_source(body, url, content_type, source, now, languages), url)
     entries = normalize_feed(parsed, source, url, now, languages)
-    return parsed, [dedupe.prepare(entry) for entry in entries]
+    return replace(parsed, entries=()), [dedupe.prepare(entry) for entry in entries]
 
 
 def parse_source(body: bytes, url: str, content_type: str | None, source: SourceConfig,
