@@ -316,8 +316,9 @@ class Store:
         self.db.close()
 
     def begin_batch(self) -> None:
-        """Saves from now on share transactions (each its own savepoint), committed every
-        ``BATCH_SECONDS`` and by :meth:`end_batch`."""
+        """Saves from now on share transactions, committed every ``BATCH_SECONDS`` and by
+        :meth:`end_batch`. Nothing but :meth:`save` may write until then: a failed save
+        rolls the batch back and applies again the saves it made, nothing else."""
         if not self._batching:
             self._batching = True
             self.db.execute(f"PRAGMA cache_size = -{BATCH_CACHE_KIB}")
@@ -364,6 +365,10 @@ class Store:
         cursor = self.db.conn.execute(sql, params)
         names = [column[0] for column in cursor.description]
         return (dict(zip(names, row, strict=True)) for row in cursor)
+
+    def _not_in_batch(self, method: str) -> None:
+        if self._batching:
+            raise RuntimeError(f"Store.{method} in a batch: end the batch first")
 
     def _lost_update(self, error: sqlite3.Error) -> str:
         return (f"cannot write to the database {self.path}: {error}; the update is fetched "
@@ -590,6 +595,7 @@ class Store:
 
     def remove(self, uid: str, reason: str, now: datetime) -> bool:
         """Delete one entry for good: a tombstone keeps it from coming back."""
+        self._not_in_batch("remove")
         row = next(self._select("SELECT id, source_id, key, story_id FROM entries "
                                  "WHERE uid = ?", [uid]), None)
         if row is None:
@@ -608,6 +614,7 @@ class Store:
     def separate(self, uids: Iterable[str] = (), source_ids: Iterable[str] = ()) -> int:
         """Take entries (by id, or all of some sources) out of stories they share with
         other partners: the operator's override of a wrong merge. Idempotent."""
+        self._not_in_batch("separate")
         uids, source_ids = list(uids), list(source_ids)
         if not uids and not source_ids:
             return 0
@@ -838,6 +845,7 @@ class Store:
                   forget: Iterable[str] = ()) -> None:
         """A publish is complete: remember its documents' digests, forget the ones
         no longer published, and clear the change log up to ``upto``: one transaction."""
+        self._not_in_batch("published")
         with self.db.atomic():
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO documents (path, digest) VALUES (?, ?)",

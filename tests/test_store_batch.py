@@ -78,6 +78,25 @@ def test_a_batch_writes_without_savepoints(tmp_path: Path) -> None:
     assert not [statement for statement in statements if "SAVEPOINT" in statement.upper()]
 
 
+def test_nothing_but_saves_writes_in_a_batch(tmp_path: Path) -> None:
+    """A failed save would roll back the batch and apply again only the saves in it: any
+    other write there could vanish, so the store refuses it."""
+    store = Store.open(tmp_path / "aggregator.db")
+    try:
+        store.save(SourceState(id="a"), [entry("a", 1)], NOW)
+        uid = next(store.rows("SELECT uid FROM entries"))["uid"]
+        store.begin_batch()
+        for write in (lambda: store.remove(uid, "test", NOW),
+                      lambda: store.separate(source_ids=["a"]),
+                      lambda: store.published(None, {})):
+            with pytest.raises(RuntimeError, match="end the batch first"):
+                write()
+        store.end_batch()
+        assert store.remove(uid, "test", NOW)
+    finally:
+        store.close()
+
+
 def test_a_bug_half_way_through_a_save_leaves_nothing_of_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Not only SQLite's errors: whatever stops an update half-way (here the story
