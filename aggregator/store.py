@@ -223,8 +223,8 @@ def m010_compact_bands(db: sqlite_utils.Database) -> None:
     """Band rows keep their time as whole Unix seconds (an integer of 5 bytes, not a
     25-character text: the band table is half as big), and entries lose their
     ``story_id`` index, which ``idx_entries_publishing`` (m009) starts with. A new
-    entry writes 32 band rows and an entry in 11 indexes: most of what a cold ingest
-    writes (``bench/store.py``, cold: 18-21 -> 14-16 s of CPU)."""
+    entry writes 32 band rows and (before this) 11 index entries: most of what a cold
+    ingest writes (``bench/store.py``, cold: 18-21 -> 13-17 s of CPU)."""
     db.execute("CREATE TABLE entry_bands_new (band INTEGER NOT NULL, "
                "published INTEGER NOT NULL, source_id TEXT NOT NULL, "
                "entry_id INTEGER NOT NULL, "
