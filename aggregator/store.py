@@ -825,11 +825,8 @@ class Store:
                   "JOIN stories s ON s.id = e.story_id" if merged else
                   f"SELECT {_SHOWN}, e.uid AS item_uid, e.id AS sequence FROM entries e")
         for chunk in _chunks(list(entry_ids)):
-            cursor = self.db.execute(
-                f"{select} WHERE e.id IN ({','.join('?' * len(chunk))})", chunk)
-            columns = [description[0] for description in cursor.description]
-            for values in cursor:
-                row = dict(zip(columns, values, strict=True))
+            for row in self._select(
+                    f"{select} WHERE e.id IN ({','.join('?' * len(chunk))})", chunk):
                 rows[row["id"]] = row
         ordered = [rows[entry_id] for entry_id in entry_ids if entry_id in rows]
         copies, translations = self._copies(ordered, names or {}) if merged else ({}, {})
