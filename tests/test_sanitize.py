@@ -101,3 +101,13 @@ def test_text_by_lines_ends_a_line_at_each_block() -> None:
         "Sprachcafé in Linden", "Jeden Montag im Stadtteilzentrum", "Deutsch üben",
         "Kaffee trinken", "Eintritt frei", "Alle willkommen"]
     assert text_of("<p>a  b</p>\n\n<p> c </p>", lines=True) == "a b\nc"
+
+
+@given(st.text(alphabet=st.sampled_from("ab<>/p \n\t\r\x0b\x0c\x85\u2028\u00a0\u3000")))
+def test_text_by_lines_keeps_every_word_and_no_blank_or_padded_line(markup: str) -> None:
+    text = text_of(markup, lines=True)
+    lines = text.split("\n")
+    assert all(line and line == line.strip() and "  " not in line for line in lines) or (
+        text == "")
+    assert not any(character.isspace() and character not in " \n" for character in text)
+    assert text.split() == text_of(markup).split()  # the same words as on one line
