@@ -82,8 +82,11 @@ text is 0.12 (an English title full of German names); texts in none of the candi
 give 1e-2 (German vs English, closely related) down to 1e-18 (another script).
 """
 
-MAX_CHARS = 2000
-"""Only the start of very long texts is looked at (time is linear in length)."""
+MAX_CHARS = 1000
+"""Only the start of long texts is looked at: time is linear in length, and the model
+has long made up its mind. Of 933 texts of ../shared/corpus longer than 600 characters,
+none was given another language at 600 or 1000 characters than at 2000; a long text
+costs 1.1 ms instead of 2.5 ms (py3langid's walk over the bytes is Python)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +158,7 @@ def identify(text: str, candidates: Collection[str] | None = None) -> Identifica
     """Return the most likely language of `text`, restricted to `candidates` (portal codes) when given; None when the text is too short / has no letters / the library is unsure."""  # noqa: E501
     if not text:
         return None
-    cleaned = _clean(text[: 4 * MAX_CHARS])  # bounded work on huge inputs
+    cleaned = _clean(text[: 2 * MAX_CHARS])  # bounded work on long inputs
     if len(cleaned) > MAX_CHARS:
         cut = cleaned[:MAX_CHARS]
         cleaned = cut.rsplit(" ", 1)[0] if " " in cut else cut

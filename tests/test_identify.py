@@ -262,6 +262,16 @@ def test_long_text_is_identified_from_its_start(lang: str) -> None:
     assert result.language == lang
 
 
+def test_only_the_start_of_a_long_text_decides() -> None:
+    start = ""
+    while len(start) <= identify_module.MAX_CHARS:
+        start += " ".join(SUMMARIES["de"]) + " "
+    result = identify(start + " ".join(SUMMARIES["tr"] * 50), candidates=PORTAL)
+    assert result is not None
+    assert result.language == "de"
+    assert result.confidence > 0.99
+
+
 def test_sorani_headline_with_latin_loanwords_is_still_sorani() -> None:
     result = identify("ڕاوێژکاری دەربارەی Bürgergeld و Wohngeld لە Jobcenter", PORTAL)
     assert result is not None
