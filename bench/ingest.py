@@ -139,6 +139,23 @@ def run_child(side: str, workdir: Path, corpus_path: Path, port: int, **options:
             "served": served, "code": code, **figures}
 
 
+def made_for(database: Path, port: int) -> bool:
+    """Whether a database exists and names the feeds on this port (an earlier run may
+    have served them on another one: every fetch would fail)."""
+    marker = database.parent / "port"
+    return database.exists() and marker.exists() and marker.read_text() == str(port)
+
+
+def check(run: dict[str, Any], phase: str) -> None:
+    """Stop on a run that did not do the whole job: its time would not be comparable."""
+    expected = {"cold": "ok", "warm": "not_modified"}[phase]
+    failed = ({k: v for k, v in run["outcomes"].items() if k != expected}
+              if run["side"] == "ours" else {"broken": run["broken"]} if run["broken"] else {})
+    if failed:
+        raise SystemExit(f"{run['side']} {phase} run: not every source was {expected}: "
+                         f"{failed}, e.g. {run['errors']}")
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -166,12 +183,13 @@ def side_by_side(args: argparse.Namespace, corpus_path: Path, scratch: Path
         port_file.write_text(str(port))
         for pair in range(args.pairs):
             ours_dir, reader_dir = scratch / f"ours-{pair}", scratch / f"reader-{pair}"
-            ready = ((ours_dir / "aggregator.db").exists()
-                     and (reader_dir / "reader.sqlite").exists())
+            ready = (made_for(ours_dir / "aggregator.db", port)
+                     and made_for(reader_dir / "reader.sqlite", port))
             if not (args.warm_only and ready):
                 for folder in (ours_dir, reader_dir):
                     shutil.rmtree(folder, ignore_errors=True)
                     folder.mkdir(parents=True)
+                    (folder / "port").write_text(str(port))
             for phase in ("cold", "warm"):
                 if phase == "cold" and args.warm_only and ready:
                     continue
@@ -181,6 +199,7 @@ def side_by_side(args: argparse.Namespace, corpus_path: Path, scratch: Path
                     run = run_child(side, folder, corpus_path, port, **options)
                     run.update(phase=phase, pair=pair)
                     print(describe(run), flush=True)
+                    check(run, phase)
                     if not (phase == "cold" and args.warm_only):
                         runs.append(run)
     latency_runs: list[dict[str, Any]] = []
@@ -199,6 +218,7 @@ def side_by_side(args: argparse.Namespace, corpus_path: Path, scratch: Path
                 run.update(phase="cold", workers=options.get("workers"), latency=args.latency)
                 print(describe(run) + (f"  (workers={options['workers']})" if side == "reader"
                                        else ""), flush=True)
+                check(run, "cold")
                 latency_runs.append(run)
     return summarise(runs, latency_runs, args)
 
