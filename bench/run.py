@@ -13,7 +13,8 @@ portal ingested for it, with the outputs' sizes). The table is printed and, unle
 ``--quick``, written to ``bench/RESULTS.md`` with the machine, the date and the code
 measured: the package as committed at HEAD, extracted to a scratch folder that every
 benchmark process imports (others may edit the work tree meanwhile; ``--worktree``
-measures the work tree instead).
+measures the work tree instead). The file's hand-written notes (from the heading
+``## Notes (by hand`` on) are kept below the new figures.
 
 Time: the run takes as long as our cold ingest and publish let it. At commit 2dcd375,
 on this 2-core machine, the full run (one pair by default, ``--pairs``) took about
@@ -38,6 +39,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+#: where the hand-written part of bench/RESULTS.md starts (kept by every new run)
+NOTES_HEADING = "## Notes (by hand"
 
 
 def step(name: str, command: list[str], results: Path) -> dict[str, Any] | None:
@@ -340,8 +343,19 @@ def main() -> None:
         text = ["# Benchmark results", "", "`make bench` (`python bench/run.py`); how each "
                 "figure is measured: the docstrings of `bench/*.py`.", "", *header, "",
                 *lines, "", "## Details", "", *more, ""]
-        out.write_text("\n".join(text), encoding="utf-8")
-        print(f"\nwritten to {out}")
+        notes = hand_notes(out)
+        out.write_text("\n".join(text) + notes, encoding="utf-8")
+        print(f"\nwritten to {out}" + (" (its hand-written notes kept)" if notes else ""))
+
+
+def hand_notes(results: Path) -> str:
+    """The hand-written part of a results file, from its notes heading on: a new run
+    replaces the measured part and keeps the notes (each says which run it is about)."""
+    if not results.exists():
+        return ""
+    text = results.read_text("utf-8")
+    start = text.find(NOTES_HEADING)
+    return "\n" + text[start:] if start >= 0 else ""
 
 
 if __name__ == "__main__":
