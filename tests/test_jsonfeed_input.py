@@ -56,11 +56,26 @@ def test_broken_json_says_where() -> None:
 @pytest.mark.parametrize(("body", "content_type", "expected"), [
     (b'{"version": "https://jsonfeed.org/version/1", "items": []}', "text/plain", True),
     (b"{}", "application/feed+json", True),
-    (b'{"a": 1}', "text/plain", False),
+    (b'{"a": 1}', "text/plain", True),  # JSON: read as JSON, which says what is missing
+    (b"\xef\xbb\xbf\n {", None, True),
     (b"<rss version='2.0'/>", "application/rss+xml", False),
 ])
 def test_is_json_feed(body: bytes, content_type: str, expected: bool) -> None:
     assert is_json_feed(body, content_type) is expected
+
+
+def test_a_json_feed_is_recognised_by_its_first_byte_whatever_the_server_says() -> None:
+    # escaped slashes and the version after the items, as some generators write it
+    items = ",".join(f'{{"id": "{n}", "title": "Nachricht {n}", "content_text": "{"x" * 80}"}}'
+                     for n in range(60))
+    body = ('{"title": "curt", "items": [' + items + '], '
+            '"version": "https:\\/\\/jsonfeed.org\\/version\\/1"}').encode()
+    assert b"jsonfeed.org/version" not in body
+    parsed = parse_feed(body, "text/plain")
+    assert parsed.format == "json10"
+    assert len(parsed.entries) == 60
+    with pytest.raises(NotAFeedError, match="not a JSON Feed: it has no 'items' list"):
+        parse_feed(b'{"a": 1}', "application/octet-stream")
 
 
 def test_json_feeds_through_the_pipeline(server: FixtureServer, tmp_path: Path) -> None:
