@@ -149,8 +149,10 @@ def made_for(database: Path, port: int) -> bool:
 def check(run: dict[str, Any], phase: str) -> None:
     """Stop on a run that did not do the whole job: its time would not be comparable."""
     expected = {"cold": "ok", "warm": "not_modified"}[phase]
-    failed = ({k: v for k, v in run["outcomes"].items() if k != expected}
-              if run["side"] == "ours" else {"broken": run["broken"]} if run["broken"] else {})
+    if run["side"] == "ours":
+        failed = {outcome: n for outcome, n in run["outcomes"].items() if outcome != expected}
+    else:
+        failed = {"broken": run["broken"]} if run["broken"] else {}
     if failed:
         raise SystemExit(f"{run['side']} {phase} run: not every source was {expected}: "
                          f"{failed}, e.g. {run['errors']}")
