@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from generate import generate
 
 from aggregator import similarity as S
+from aggregator import storyfacts
 from aggregator.urls import canonical_url
 
 Pair = tuple[int, int]
@@ -213,7 +214,7 @@ def evaluate_with(items: list[dict[str, Any]], **params: Any) -> tuple[float, fl
     try:
         for name, value in params.items():
             setattr(S, name, value)
-        S._facts_of.cache_clear()
+        storyfacts.facts_of.cache_clear()
         S._shingle_set.cache_clear()
         facts = [facts_for(item) for item in items]
         run = simulate(items, facts)
@@ -376,7 +377,7 @@ def scale(sizes: list[int], seed: int, out: Callable[[str], None], probes: int =
                 ).isoformat()
                 probe_items.append((item, original))
             S._shingle_set.cache_clear()
-            S._facts_of.cache_clear()
+            storyfacts.facts_of.cache_clear()
             times: list[float] = []
             fingerprint_times: list[float] = []
             counts: list[int] = []
