@@ -290,6 +290,9 @@ def parse_json_feed(body: bytes) -> ParsedFeed:
     except json.JSONDecodeError as error:
         raise NotAFeedError(f"the JSON Feed is not valid JSON: {error.msg} at line "
                             f"{error.lineno}, column {error.colno}") from error
+    except (ValueError, RecursionError) as error:  # a number of thousands of digits,
+        # arrays nested thousands deep: valid JSON that no feed is
+        raise NotAFeedError(f"the JSON Feed cannot be read: {error}"[:300]) from error
     if not isinstance(document, dict) or not isinstance(document.get("items"), list):
         raise NotAFeedError("the JSON document is not a JSON Feed: it has no 'items' list")
     version = _JSON_VERSIONS.get(str(document.get("version", "")).rstrip("/"))

@@ -163,7 +163,8 @@ class WorkerPool:
             with _start_lock:  # one at a time: the fork server is shared, and its
                 # client code races when it finds the server dead and starts another
                 worker = _Worker(self._context)
-        except OSError as error:  # the fork server could not start or died
+        except (EOFError, OSError) as error:  # the fork server could not start or died
+            # (it may die while this process waits for the new worker's pid: EOFError)
             raise ParseError(
                 f"no parser process could be started ({error!r}); check that "
                 f"{multiprocessing.spawn.get_executable()} can be run by this user",

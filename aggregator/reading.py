@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from .errors import ParseError, SourceError
 from .models import Entry, ParsedFeed, SourceConfig, SourceKind
 
 
@@ -26,9 +27,18 @@ def parse_and_normalize(body: bytes, url: str, content_type: str | None,
     from . import dedupe
     from .normalize import clean_feed, normalize_feed
 
-    parsed = clean_feed(parse_source(body, url, content_type, source, now, languages), url)
-    entries = normalize_feed(parsed, source, url, now, languages)
-    return replace(parsed, entries=()), [dedupe.prepare(entry) for entry in entries]
+    try:
+        parsed = clean_feed(parse_source(body, url, content_type, source, now, languages), url)
+        entries = normalize_feed(parsed, source, url, now, languages)
+        return replace(parsed, entries=()), [dedupe.prepare(entry) for entry in entries]
+    except SourceError:
+        raise
+    except Exception as error:
+        # a bug that a stranger's document runs into: that source fails, in words, and
+        # the pass goes on with the others
+        raise ParseError(f"reading the document failed: {type(error).__name__}: {error}"[:500]
+                         + " (a bug in the aggregator: please report it with the URL)",
+                         code="parse_crash") from error
 
 
 def parse_source(body: bytes, url: str, content_type: str | None, source: SourceConfig,

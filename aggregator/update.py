@@ -225,7 +225,9 @@ def _rolled_back(result: UpdateResult, message: str) -> UpdateResult:
 
 async def update_source(pipeline: Pipeline, source: SourceConfig) -> UpdateResult:
     """Fetch, parse, normalise and store one source. A SourceError is recorded on the
-    source and returned as a result; anything else is a bug and propagates."""
+    source and returned as a result (a bug that a document runs into while it is read is
+    one: ``parse_crash``, see :func:`~aggregator.reading.parse_and_normalize`); anything
+    else is a bug and propagates."""
     started = time.monotonic()
     state = await pipeline.db(Store.state, source.id)
     url = decide.fetch_url(source.url, state)

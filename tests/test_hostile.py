@@ -9,6 +9,7 @@ import asyncio
 import resource
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -180,6 +181,38 @@ def test_future_and_epoch_dates_are_not_believed(server: FixtureServer, tmp_path
     _, _, rows = ingest(server, tmp_path, body)
     for row in rows:
         assert row["published"] == row["first_seen"]
+
+
+def test_a_bug_that_one_document_meets_stops_only_that_source(
+        server: FixtureServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aggregator import normalize
+
+    real = normalize.normalize_feed
+
+    def buggy(parsed: Any, source: Any, *args: Any) -> Any:
+        if source.id == "evil":
+            raise RuntimeError("the reading code has a bug")
+        return real(parsed, source, *args)
+
+    # parsed in this process (parse_workers = 0), so that the bug can be planted
+    monkeypatch.setattr(normalize, "normalize_feed", buggy)
+    server.add("/evil", Route(body=rss(item()), headers={"Content-Type": "application/rss+xml"}))
+    server.add("/good", Route(body=rss(item("Gut")), headers={"Content-Type":
+                                                                  "application/rss+xml"}))
+    settings = load_settings(tmp_path, [
+        {"id": "evil", "name": "Evil", "url": server.url("/evil")},
+        {"id": "good", "name": "Good", "url": server.url("/good")}], parse_workers=0)
+    results, _ = asyncio.run(fetch_once(settings, settings.sources))
+    evil, good = results
+    assert evil.error_code == "parse_crash"
+    assert evil.error is not None and "RuntimeError: the reading code has a bug" in evil.error
+    assert (good.error, good.counts.new) == (None, 1)
+    store = Store.open(settings.database)
+    try:
+        assert [row["title"] for row in store.rows("SELECT title FROM entries")] == ["Gut"]
+        assert store.state("evil").last_error == evil.error
+    finally:
+        store.close()
 
 
 def test_an_old_xml_parser_is_reported() -> None:

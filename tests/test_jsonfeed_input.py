@@ -53,6 +53,15 @@ def test_broken_json_says_where() -> None:
                    "application/feed+json")
 
 
+@pytest.mark.parametrize("body", [
+    b'{"items": [' + b"[" * 100_000,  # nested deeper than Python's recursion limit
+    b'{"items": [], "n": ' + b"9" * 5_000 + b"}",  # more digits than int() takes
+])
+def test_hostile_json_is_not_a_feed(body: bytes) -> None:
+    with pytest.raises(NotAFeedError, match="the JSON Feed cannot be read"):
+        parse_feed(body, "text/plain")
+
+
 @pytest.mark.parametrize(("body", "content_type", "expected"), [
     (b'{"version": "https://jsonfeed.org/version/1", "items": []}', "text/plain", True),
     (b"{}", "application/feed+json", True),

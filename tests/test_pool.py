@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from datetime import UTC, datetime
+from multiprocessing import resource_tracker
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,11 @@ def test_parser_processes_that_cannot_start_fail_the_sources_with_a_clear_error(
         {"id": "a", "name": "A", "url": server.add("/a", feed_route("uk-rss2.xml"))},
         {"id": "b", "name": "B", "url": server.add("/b", feed_route("uk-rss2.xml"))},
     ])
+    # multiprocessing's resource tracker is started with the same interpreter the first
+    # time a process is: started now, it is not the one that fails (run alone, this
+    # test would otherwise start it with the bad interpreter, and the recovery below
+    # would meet its "relaunching" warning)
+    resource_tracker.ensure_running()
     multiprocessing.set_executable(str(not_runnable))
     try:
         results, _ = asyncio.run(fetch_once(settings, settings.sources))
