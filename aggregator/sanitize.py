@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import suppress
 from copy import deepcopy
 from functools import lru_cache
 
@@ -87,15 +88,18 @@ def clean_html(fragment: str, base: str | None = None) -> str:
 @lru_cache(maxsize=256)
 def _cleaner(base: str | None) -> nh3.Cleaner:
     """The allowlist, built once per base (a feed's entries share one): building it
-    costs more than cleaning a typical fragment."""
-    return nh3.Cleaner(
-        tags=TAGS,
-        clean_content_tags=DROP_WITH_CONTENT,
-        attributes=ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        url_relative=("rewrite_with_base", base) if base else "deny",
-        link_rel="noopener noreferrer",
-    )
+    costs more than cleaning a typical fragment. A base nh3 cannot parse (a feed's
+    ``xml:base`` with an invalid host name) resolves nothing: relative URLs go."""
+    if base:
+        with suppress(ValueError):
+            return _allowlist(("rewrite_with_base", base))
+    return _allowlist("deny")
+
+
+def _allowlist(url_relative: nh3.UrlRelative) -> nh3.Cleaner:
+    return nh3.Cleaner(tags=TAGS, clean_content_tags=DROP_WITH_CONTENT, attributes=ATTRIBUTES,
+                       url_schemes=URL_SCHEMES, url_relative=url_relative,
+                       link_rel="noopener noreferrer")
 
 
 def escape_text(text: str) -> str:

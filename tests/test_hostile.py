@@ -183,6 +183,16 @@ def test_future_and_epoch_dates_are_not_believed(server: FixtureServer, tmp_path
         assert row["published"] == row["first_seen"]
 
 
+def test_an_xml_base_with_an_invalid_host_loses_only_the_relative_links(
+        server: FixtureServer, tmp_path: Path) -> None:
+    body = rss(item(description="&lt;a href='/more'&gt;more&lt;/a&gt; text",
+                    extra="<category>x</category>")).replace(
+        b"<item>", b'<item xml:base="http://exa mple.org/">')
+    result, _, rows = ingest(server, tmp_path, body)
+    assert (result.error, result.counts.new) == (None, 1)
+    assert rows[0]["summary_html"] == '<a rel="noopener noreferrer">more</a> text'
+
+
 def test_a_bug_that_one_document_meets_stops_only_that_source(
         server: FixtureServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from aggregator import normalize

@@ -88,6 +88,14 @@ ANNOUNCEMENT = ("<h3>Sprachcafé in Linden</h3><p>Jeden Montag im Stadtteilzentr
                 "Eintritt frei<br>Alle willkommen")
 
 
+@pytest.mark.parametrize("base", ["http://exa mple.org/", "http://example.\x1arg/",
+                                  "http://[::1/news/"])
+def test_a_base_that_cannot_be_parsed_resolves_nothing(base: str) -> None:
+    assert clean_html('<a href="/a">x</a><img src="b.png"><a href="https://ok.example/">y</a>',
+                      base) == ('<a rel="noopener noreferrer">x</a><img>'
+                                '<a href="https://ok.example/" rel="noopener noreferrer">y</a>')
+
+
 def test_words_on_either_side_of_a_block_or_break_stay_apart() -> None:
     expected = ("Sprachcafé in Linden Jeden Montag im Stadtteilzentrum Deutsch üben "
                 "Kaffee trinken Eintritt frei Alle willkommen")
