@@ -34,6 +34,7 @@ WINDOW_BEFORE = timedelta(days=30)
 WINDOW_AFTER = timedelta(days=180)
 #: at most this many occurrences from one calendar
 MAX_EVENTS = 1000
+_FLOODING = frozenset({"SECONDLY", "MINUTELY"})
 PRODID = f"-//aggregator//{__version__}//EN"
 
 
@@ -45,6 +46,7 @@ def parse_calendar(body: bytes, now: datetime, zone: tzinfo = DEFAULT_ZONE) -> P
                             "with BEGIN:VCALENDAR")
     try:
         calendar = icalendar.Calendar.from_ical(body)
+        flooding = _without_floods(calendar)
         occurrences = recurring_ical_events.of(calendar).between(
             (now - WINDOW_BEFORE).astimezone(zone), (now + WINDOW_AFTER).astimezone(zone))
     except Exception as error:  # the libraries raise ValueError, KeyError, ... on bad input
@@ -59,12 +61,32 @@ def parse_calendar(body: bytes, now: datetime, zone: tzinfo = DEFAULT_ZONE) -> P
     entries.sort(key=lambda entry: entry.event.start if entry.event else now)
     name = calendar.get("X-WR-CALNAME") or calendar.get("NAME")
     version = str(calendar.get("VERSION") or "2.0")
+    warnings = []
+    if flooding:
+        warnings.append(f"{len(flooding)} event(s) repeated every second or minute, taken "
+                        f"once, at their start: {', '.join(flooding[:3])}")
+    if len(occurrences) > MAX_EVENTS:
+        warnings.append(f"the calendar has {len(occurrences)} events in the next months; "
+                        f"only the first {MAX_EVENTS} are taken")
     return ParsedFeed(
         format=f"ical{version.replace('.', '')}", title=str(name) if name else None,
         link=None, id=None, updated=None, language=None, entries=tuple(entries),
-        warning=None if len(occurrences) <= MAX_EVENTS else
-        f"the calendar has {len(occurrences)} events in the next months; only the first "
-        f"{MAX_EVENTS} are taken")
+        warning="; ".join(warnings) or None)
+
+
+def _without_floods(calendar: icalendar.Calendar) -> list[str]:
+    """Take the rule off events that repeat every second or minute (a typo, or an attack:
+    millions of occurrences in the window, gigabytes to expand them) and name them; such
+    an event is no event people go to, and counts once, at its start."""
+    flooding = []
+    for event in calendar.walk("VEVENT"):
+        rules = event.get("RRULE")
+        rules = rules if isinstance(rules, list) else [rules] if rules is not None else []
+        if any(str(frequency).upper() in _FLOODING for rule in rules
+               for frequency in rule.get("FREQ", ())):
+            del event["RRULE"]
+            flooding.append(str(event.get("SUMMARY") or event.get("UID") or "an event"))
+    return flooding
 
 
 def _entry(component: Any, recurring: set[str], zone: tzinfo) -> ParsedEntry | None:

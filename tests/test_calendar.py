@@ -6,14 +6,15 @@ floating events in Europe/Berlin; each event an entry that shows when and where;
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+import itertools
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import icalendar
 import pytest
 
-from aggregator.calendar import parse_calendar, write_calendar
+from aggregator.calendar import MAX_EVENTS, parse_calendar, write_calendar
 from aggregator.errors import CalendarError
 from aggregator.models import Settings, SourceConfig, SourceKind
 from aggregator.reading import parse_and_normalize
@@ -80,6 +81,44 @@ def test_the_window_is_bounded() -> None:
         "Tag der offenen Tür", "Deutsch-Café", "Festival Linden International",
         "Deutsch-Café", "Deutsch-Café"]
     assert parse_calendar(ICS, datetime(2027, 6, 1, tzinfo=UTC)).entries == ()
+
+
+def every(frequency: str, start: str = "20260101T000000Z") -> bytes:
+    return (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n"
+            f"BEGIN:VEVENT\r\nUID:flood@evil.example\r\nDTSTAMP:20260101T000000Z\r\n"
+            f"DTSTART:{start}\r\nSUMMARY:Flood\r\nRRULE:FREQ={frequency}\r\n"
+            f"END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+
+@pytest.mark.parametrize("frequency", ["SECONDLY", "MINUTELY"])
+def test_an_event_repeated_every_second_or_minute_counts_once(frequency: str) -> None:
+    # millions of occurrences in the window: expanding them took gigabytes
+    parsed = parse_calendar(every(frequency, "20260301T090000Z"), NOW)
+    assert [(entry.title, entry.event.start if entry.event else None)
+            for entry in parsed.entries] == [("Flood", datetime(2026, 3, 1, 9, tzinfo=UTC))]
+    assert parsed.warning is not None
+    assert "repeated every second or minute, taken once" in parsed.warning
+
+
+def test_an_hourly_event_gives_the_first_thousand_occurrences() -> None:
+    parsed = parse_calendar(every("HOURLY", "20260201T000000Z"), NOW)
+    starts = [entry.event.start for entry in parsed.entries if entry.event]
+    assert len(starts) == MAX_EVENTS
+    assert starts[0] == datetime(2026, 2, 1, tzinfo=UTC)  # the first thousand, in order
+    assert {later - earlier for earlier, later in itertools.pairwise(starts)} == {
+        timedelta(hours=1)}
+    assert parsed.warning is not None and f"only the first {MAX_EVENTS}" in parsed.warning
+
+
+def test_a_calendar_that_floods_does_not_stop_the_pass(server: FixtureServer,
+                                                       tmp_path: Path) -> None:
+    url = server.add("/flood.ics", Route(body=every("SECONDLY"),
+                                         headers={"Content-Type": "text/calendar"}))
+    settings = load_settings(tmp_path, [{"id": "flood", "name": "Flood", "url": url,
+                                         "kind": "ical"}], parse_timeout="20s")
+    (result,), _ = asyncio.run(fetch_once(settings, list(settings.sources)))
+    assert result.error is None  # its one occurrence is past: nothing new, no error
+    assert result.warning is not None and "taken once" in result.warning
 
 
 def test_an_entry_shows_when_and_where_in_the_readers_language() -> None:
