@@ -136,7 +136,10 @@ def _end(component: Any, start: datetime, all_day: bool, zone: tzinfo) -> dateti
 
 
 def _stamp(value: Any) -> datetime | None:
-    moment = getattr(value, "dt", None)
+    try:
+        moment = getattr(value, "dt", None)
+    except ValueError:  # a date icalendar could not read (its BrokenCalendarProperty)
+        return None
     if not isinstance(moment, datetime):
         return None
     return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(UTC)

@@ -79,7 +79,12 @@ def _base(tree: LexborHTMLParser, url: str) -> str:
     """The URL relative links resolve against: ``<base href>`` if the page has one."""
     node = tree.css_first("base[href]")
     href = node.attributes.get("href") if node is not None else None
-    return urljoin(url, href.strip()) if href and href.strip() else url
+    if not href or not href.strip():
+        return url
+    try:
+        return urljoin(url, href.strip())
+    except ValueError:  # not a URL ("http://[bad"): links resolve against the page
+        return url
 
 
 def _lang(node: LexborNode | None) -> str | None:

@@ -121,6 +121,13 @@ def test_a_calendar_that_floods_does_not_stop_the_pass(server: FixtureServer,
     assert result.warning is not None and "taken once" in result.warning
 
 
+def test_an_unreadable_date_loses_only_that_date() -> None:
+    broken = ICS.replace(b"CREATED:", b"CREATED:202\x1e", 1)
+    assert broken != ICS
+    assert [entry.title for entry in parse_calendar(broken, NOW).entries] == [
+        title for title, *_ in EXPECTED]
+
+
 def test_an_entry_shows_when_and_where_in_the_readers_language() -> None:
     _, entries = parse_and_normalize(ICS, SOURCE.url, "text/calendar", SOURCE, NOW)
     by_title = {entry.title: entry for entry in entries}

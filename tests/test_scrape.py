@@ -164,6 +164,15 @@ def test_titles_missing_in_every_item_is_an_error(server: FixtureServer) -> None
                    ("de",), NOW)
 
 
+def test_a_base_href_that_is_no_url_leaves_links_relative_to_the_page() -> None:
+    body = (b'<html><head><base href="http://[::1"></head><body><div class="news">'
+            b'<h2><a href="/kurs">Deutschkurs</a></h2></div></body></html>')
+    parsed = parse_page(body, "https://kargah.example/news/", None,
+                        HtmlSelectors(item="div.news", title="h2"), ("de",), NOW)
+    assert [(entry.title, entry.link) for entry in parsed.entries] == [
+        ("Deutschkurs", "https://kargah.example/kurs")]
+
+
 def test_an_invalid_selector_is_named(server: FixtureServer, tmp_path: Path) -> None:
     settings = settings_for(tmp_path, [html_source(
         server, "city-press.html", "city",
