@@ -81,7 +81,10 @@ def _without_floods(calendar: icalendar.Calendar) -> list[str]:
     flooding = []
     for event in calendar.walk("VEVENT"):
         rules = event.get("RRULE")
-        rules = rules if isinstance(rules, list) else [rules] if rules is not None else []
+        if rules is None:
+            continue
+        if not isinstance(rules, list):  # several RRULE lines give a list
+            rules = [rules]
         if any(str(frequency).upper() in _FLOODING for rule in rules
                for frequency in rule.get("FREQ", ())):
             del event["RRULE"]
