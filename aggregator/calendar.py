@@ -34,6 +34,7 @@ WINDOW_BEFORE = timedelta(days=30)
 WINDOW_AFTER = timedelta(days=180)
 #: at most this many occurrences from one calendar
 MAX_EVENTS = 1000
+#: events repeated this often are taken once (see :func:`_without_floods`)
 _FLOODING = frozenset({"SECONDLY", "MINUTELY"})
 PRODID = f"-//aggregator//{__version__}//EN"
 

@@ -888,7 +888,9 @@ class Store:
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         """Read-only query access for inspection commands and tests."""
-        return self.db.query(sql, list(params))  # guarded: the SQL may come from a user
+        # sqlite-utils' query(), not _select(): this SQL may come from a user, and
+        # query() refuses (and rolls back) a statement that returns no rows, a write
+        return self.db.query(sql, list(params))
 
 
 def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[list[Any]]:
