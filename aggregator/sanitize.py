@@ -107,7 +107,9 @@ def escape_text(text: str) -> str:
     return html.escape(strip_controls(text), quote=False).replace("\n", "<br>")
 
 
-_TAG = re.compile(r"<[^>]*>")
+# a tag holds no "<" (nh3 escapes it everywhere else): "<<p>" is the text "<" and a
+# tag, as _BREAK (which reads the same way) sees it too
+_TAG = re.compile(r"<[^<>]*>")
 # elements that end a line of text: words on either side never run together
 # (``[^<>]*``: a scan never runs past the next tag, so hostile input stays linear)
 _BREAK = re.compile(r"</?(?:br|p|div|li|ul|ol|dl|dt|dd|h[1-6]|tr|td|th|table|"
