@@ -250,6 +250,27 @@ def test_an_older_databases_band_rows_keep_their_times(tmp_path: Path) -> None:
         store.close()
 
 
+def test_an_older_database_loses_the_unread_entry_indexes(tmp_path: Path) -> None:
+    """m011: the indexes on published and on (language, published) go; counting
+    entries by language still reads an index, not the entries themselves."""
+    path = tmp_path / "aggregator.db"
+    db = sqlite_utils.Database(path)
+    store_module.migrations.apply(db, stop_before="m011_fewer_entry_indexes")
+    dropped = {"idx_entries_published", "idx_entries_language_published"}
+    assert dropped <= {index.name for index in db.table("entries").indexes}
+    db.close()
+    store = Store.open(path)
+    try:
+        assert not dropped & {index.name for index in store.db.table("entries").indexes}
+        plan = " ".join(row[3] for row in store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT language, count(*) FROM entries "
+            "WHERE language IS NOT NULL GROUP BY language ORDER BY language"))
+        assert "COVERING INDEX idx_entries_publishing_language" in plan
+        assert store.languages() == {}
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize(("days_apart", "merged"), [(13, True), (15, False)])
 def test_a_copy_joins_a_story_only_within_the_window(days_apart: int, merged: bool,
                                                      tmp_path: Path) -> None:
