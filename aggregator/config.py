@@ -9,6 +9,7 @@ of surfacing later as a failing fetch. Environment variables override the
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import tomllib
@@ -34,12 +35,12 @@ ENVIRONMENT = {
 }
 
 AGGREGATOR_KEYS = {
-    "title": "the title of the combined feed (text)",
+    "title": "the title of the combined feed (text, not blank)",
     "description": "a subtitle for the combined feed (text)",
     "base_url": "the public http(s) URL the outputs are served under",
     "database": "path of the SQLite file, relative to feeds.toml",
     "output_dir": "folder for the published files, relative to feeds.toml",
-    "interval": "default polling interval such as '30m', '1h', '1d'",
+    "interval": "default polling interval such as '30m', '1h', '1d' (at most 365d)",
     "max_entries": "entries per published feed document (whole number 1-10000)",
     "languages": "list of BCP 47 language tags such as ['de', 'en', 'fa']",
     "contact": "an http(s) or mailto: URL where partners can reach the operators",
@@ -66,7 +67,7 @@ SOURCE_KEYS = {
     "homepage": "the partner's http(s) website",
     "language": "BCP 47 tag used when entries do not say, such as 'de'",
     "kind": "one of 'feed', 'html', 'ical'",
-    "interval": "polling interval such as '1h'",
+    "interval": "polling interval such as '1h' (at most 365d)",
     "tags": "list of slugs such as ['partner', 'events']",
     "html": "a table of CSS selectors ([source.html]) for kind = 'html'",
     "content": "'summary' (a teaser with a link back, the default) or 'full'",
@@ -91,6 +92,7 @@ HTML_KEYS = {
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)")
 _DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_DURATION = timedelta(days=365)
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMG]i?B|B)?\s*$", re.IGNORECASE)
 _SIZE_UNITS = {"b": 1, "kb": 1000, "mb": 10**6, "gb": 10**9, "kib": 1024, "mib": 1024**2,
                "gib": 1024**3}
@@ -105,7 +107,9 @@ def parse_duration(text: str) -> timedelta:
     if not parts or _DURATION.sub("", compact).strip():
         raise ValueError(text)
     seconds = sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
-    if seconds <= 0:
+    # a year at most: no interval or timeout is longer, and dates a longer one is
+    # added to (the next fetch) would leave the calendar
+    if not 0 < seconds <= MAX_DURATION.total_seconds():
         raise ValueError(text)
     return timedelta(seconds=seconds)
 
@@ -117,7 +121,10 @@ def parse_size(value: object) -> int:
     match = _SIZE.match(value) if isinstance(value, str) else None
     if not match:
         raise ValueError(value)
-    return int(float(match[1]) * _SIZE_UNITS[(match[2] or "B").lower()])
+    size = float(match[1]) * _SIZE_UNITS[(match[2] or "B").lower()]
+    if not math.isfinite(size):  # hundreds of digits
+        raise ValueError(value)
+    return int(size)
 
 
 def is_http_url(value: str) -> bool:
@@ -218,6 +225,9 @@ class _Reader:
             return self.convert(text(key, default), parse_duration, key=key,
                                 what=AGGREGATOR_KEYS[key])
 
+        title = text("title", "Aggregated news")
+        if not title.strip():  # readers would list the feed without a name
+            raise self.fail(f"expected {AGGREGATOR_KEYS['title']}, got {title!r}", key="title")
         base_url = text("base_url", "http://localhost:8080/")
         if not is_http_url(base_url):
             raise self.fail(f"expected {AGGREGATOR_KEYS['base_url']}, got {base_url!r}",
@@ -254,7 +264,7 @@ class _Reader:
             seen.add(source.id)
         return Settings(
             config_path=self.file,
-            title=text("title", "Aggregated news"),
+            title=title,
             base_url=base_url if base_url.endswith("/") else base_url + "/",
             database=base / text("database", "data/aggregator.db"),
             output_dir=base / text("output_dir", "data/public"),

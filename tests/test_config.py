@@ -94,7 +94,8 @@ def test_invalid_toml_names_the_line(tmp_path: Path) -> None:
     ({**GOOD, "url": "kargah.example/feed"}, "key 'url': expected the http(s) URL"),
     ({"id": "kargah", "name": "x"}, "source 'kargah': key 'url': missing"),
     ({**GOOD, "interval": "soon"},
-     "source 'kargah': key 'interval': expected polling interval such as '1h', got 'soon'"),
+     "source 'kargah': key 'interval': expected polling interval such as '1h' (at most "
+     "365d), got 'soon'"),
     ({**GOOD, "interval": "0m"}, "key 'interval': expected polling interval"),
     ({**GOOD, "language": "deutsch"},
      "source 'kargah': key 'language': 'deutsch' is not a BCP 47 language tag"),
@@ -131,6 +132,13 @@ def test_source_without_id_is_named_by_position(tmp_path: Path) -> None:
     ({"languages": "de"}, "key 'languages': expected a list of BCP 47 language tags"),
     ({"contact": "bob"}, "key 'contact': expected an http(s) or mailto: URL"),
     ({"max_body_size": "big"}, "key 'max_body_size': expected largest accepted body"),
+    ({"title": " "}, "key 'title': expected the title of the combined feed (text, not blank)"),
+    # found by mutating feeds.toml: these went through (the first crashed `fetch` when
+    # it added the interval to now) or stopped the check with an OverflowError
+    ({"interval": "99999999d"}, "key 'interval': expected default polling interval such as "
+                                "'30m', '1h', '1d' (at most 365d), got '99999999d'"),
+    ({"timeout": "9" * 400 + "s"}, "key 'timeout': expected connect and read timeout"),
+    ({"max_body_size": "9" * 400 + "MiB"}, "key 'max_body_size': expected largest accepted"),
 ])
 def test_aggregator_errors(tmp_path: Path, aggregator: dict[str, object], expected: str) -> None:
     assert expected in error(tmp_path, [GOOD], **aggregator)
@@ -148,12 +156,13 @@ def test_html_selectors(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "seconds"), [
     ("30m", 1800), ("1h", 3600), ("1h30m", 5400), ("45s", 45), ("500ms", 0.5), ("1d", 86400),
+    ("365d", 365 * 86400),
 ])
 def test_durations(text: str, seconds: float) -> None:
     assert config.parse_duration(text).total_seconds() == seconds
 
 
-@pytest.mark.parametrize("text", ["", "m", "10", "1x", "-5m", "5m garbage"])
+@pytest.mark.parametrize("text", ["", "m", "10", "1x", "-5m", "5m garbage", "366d", "1e3s"])
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError):
         config.parse_duration(text)
