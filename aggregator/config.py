@@ -412,6 +412,16 @@ class _Reader:
             if key not in table:
                 raise self.fail(f"missing; expected {HTML_KEYS[key]}", source=source_id,
                                 key=f"html.{key}")
+        # here, not in the first fetch: `aggregator check` says it before anything runs
+        # (imported here: only a config with news pages needs the page reading code)
+        from .dates import format_problem
+        from .scrape import selector_problem
+
+        for key, value in table.items():
+            problem = format_problem(value) if key == "date_format" else selector_problem(value)
+            if problem:
+                raise self.fail(f"expected {HTML_KEYS[key]}, got {value!r}: {problem}",
+                                source=source_id, key=f"html.{key}")
         return HtmlSelectors(**table)
 
 

@@ -71,6 +71,18 @@ def _utc(found: datetime, zone: tzinfo) -> datetime:
     return found.astimezone(UTC)
 
 
+def format_problem(date_format: str) -> str | None:
+    """Why ``date_format`` can never read a date (strptime's words, such as "'-' is a
+    bad directive"), or None: a date written in it must read back (checking feeds.toml;
+    reading ignores a format that fails)."""
+    sample = datetime(2026, 3, 12, 18, 30, tzinfo=UTC)
+    try:
+        datetime.strptime(sample.strftime(date_format), date_format)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 def _strptime(text: str, date_format: str) -> datetime | None:
     try:
         return datetime.strptime(text, date_format)

@@ -168,6 +168,16 @@ def _scan(body: bytes, url: str, content_type: str | None, selectors: HtmlSelect
     ), Matches(items=len(items), **counts)
 
 
+def selector_problem(selector: str) -> str | None:
+    """Why ``selector`` is no CSS selector selectolax can use, or None (checking
+    feeds.toml)."""
+    try:
+        LexborHTMLParser("<p></p>").css(selector)
+    except SelectolaxError as error:
+        return str(error)
+    return None
+
+
 def _select(node: LexborHTMLParser | LexborNode, selector: str, key: str) -> list[LexborNode]:
     try:
         return list(node.css(selector))

@@ -3,6 +3,7 @@ expected."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -152,6 +153,38 @@ def test_html_selectors(tmp_path: Path) -> None:
     path.write_text(path.read_text() + 'titel = "h3"\n')
     with pytest.raises(ConfigError, match=r"key 'titel': unknown key in \[source.html\]"):
         config.load(path, environ={})
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("title", "h2[", "key 'html.title': expected CSS selector of the title inside an item "
+                     "(required), got 'h2['"),
+    ("item", ":::", "key 'html.item': expected CSS selector of one news item"),
+    ("date_format", "%d.%m.%Y %", "key 'html.date_format': expected strftime format for "
+                                  "dates the page writes ambiguously, got '%d.%m.%Y %': "
+                                  "stray % in format"),
+    ("date_format", "%-d.%m.%Y", "'-' is a bad directive"),  # glibc's strftime, not strptime
+])
+def test_page_selectors_and_date_format_are_checked(tmp_path: Path, key: str, value: str,
+                                                    expected: str) -> None:
+    """A selector or date format that can never match is a configuration error (it
+    was found only at the first fetch, or, for the format, never)."""
+    path = write_config(tmp_path, [{**GOOD, "kind": "html"}])
+    table = {"item": "article", "title": "h2", "date_format": "%d.%m.%Y", key: value}
+    path.write_text(path.read_text() + "[source.html]\n" + "".join(
+        f"{name} = {json.dumps(text)}\n" for name, text in table.items()))
+    with pytest.raises(ConfigError) as raised:
+        config.load(path, environ={})
+    assert expected in str(raised.value)
+    assert "source 'kargah'" in str(raised.value)
+
+
+def test_usual_date_formats_pass_the_check(tmp_path: Path) -> None:
+    path = write_config(tmp_path, [{**GOOD, "kind": "html"}])
+    path.write_text(path.read_text() + '[source.html]\nitem = "ul.news > li"\n'
+                    'title = "h3 a, h2"\ndate = "time[datetime]"\n'
+                    'date_format = "%d. %B %Y, %H:%M Uhr %Z"\n')
+    source = config.load(path, environ={}).sources[0]
+    assert source.html is not None and source.html.date_format == "%d. %B %Y, %H:%M Uhr %Z"
 
 
 @pytest.mark.parametrize(("text", "seconds"), [

@@ -5,6 +5,7 @@ real pipeline (local HTTP server, SQLite, published Atom)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -174,12 +175,25 @@ def test_a_base_href_that_is_no_url_leaves_links_relative_to_the_page() -> None:
 
 
 def test_an_invalid_selector_is_named(server: FixtureServer, tmp_path: Path) -> None:
-    settings = settings_for(tmp_path, [html_source(
-        server, "city-press.html", "city",
-        html={"item": "tr.pm[", "title": "a"})])
-    (result,), _ = fetch(settings)
-    assert result.error_code == "bad_selector"
-    assert "the item selector 'tr.pm[' in [source.html] is not valid CSS" in str(result.error)
+    """feeds.toml's check names it; a source given selectors some other way (not
+    through the check) fails with them named, the others go on."""
+    from aggregator.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"source 'city': key 'html.item': expected CSS "
+                                          r"selector .* got 'tr.pm\[': Can't parse"):
+        settings_for(tmp_path, [html_source(server, "city-press.html", "city",
+                                            html={"item": "tr.pm[", "title": "a"})])
+    settings = settings_for(tmp_path, [html_source(server, "city-press.html", "city"),
+                                       html_source(server, "wordpress-archive.html", "miso")])
+    city, miso = settings.sources
+    assert city.html is not None
+    broken = dataclasses.replace(city, html=dataclasses.replace(city.html, item="tr.pm["))
+    results, _ = fetch(dataclasses.replace(settings, sources=(broken, miso)))
+    by_id = {result.source_id: result for result in results}
+    assert by_id["city"].error_code == "bad_selector"
+    assert "the item selector 'tr.pm[' in [source.html] is not valid CSS" in str(
+        by_id["city"].error)
+    assert by_id["miso"].error is None and by_id["miso"].counts.new > 0
 
 
 def test_unreadable_dates_are_reported_on_the_source(server: FixtureServer,
