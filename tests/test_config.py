@@ -93,6 +93,10 @@ def test_invalid_toml_names_the_line(tmp_path: Path) -> None:
      "source 'kargah': key 'url': expected the http(s) URL of the feed, page or calendar "
      "(only http and https), got 'ftp://kargah.example/feed'"),
     ({**GOOD, "url": "kargah.example/feed"}, "key 'url': expected the http(s) URL"),
+    ({**GOOD, "url": "http://[::1/feed"}, "key 'url': expected the http(s) URL"),
+    ({**GOOD, "url": "http://kargah.example:80a/feed"}, "key 'url': expected the http(s) URL"),
+    ({**GOOD, "url": "http://kargah.example:0/feed"}, "key 'url': expected the http(s) URL"),
+    ({**GOOD, "homepage": "https://[kargah.example/"}, "key 'homepage': expected"),
     ({"id": "kargah", "name": "x"}, "source 'kargah': key 'url': missing"),
     ({**GOOD, "interval": "soon"},
      "source 'kargah': key 'interval': expected polling interval such as '1h' (at most "
@@ -126,6 +130,7 @@ def test_source_without_id_is_named_by_position(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("aggregator", "expected"), [
     ({"titel": "x"}, "key 'titel': unknown key in [aggregator]; did you mean 'title'?"),
     ({"base_url": "localhost:8080"}, "key 'base_url': expected the public http(s) URL"),
+    ({"base_url": "http://[::1"}, "key 'base_url': expected the public http(s) URL"),
     ({"interval": "30 minutes"}, "key 'interval': expected default polling interval"),
     ({"max_entries": 0}, "key 'max_entries': expected entries per published feed document"),
     ({"max_entries": "100"}, "key 'max_entries': expected entries per published feed"),
