@@ -144,6 +144,9 @@ def check(settings: Settings, url: str | None, selectors: tuple[str, ...], html:
         return
     if selectors and not html:
         raise click.UsageError("selectors (KEY=SELECTOR) go with --html")
+    if not config.is_http_url(url):
+        raise click.BadParameter(f"{url!r}: expected an http(s) URL such as "
+                                 "https://partner.example/feed.xml", param_hint="URL")
     from .diagnosis import check_url
 
     logs.setup(logging.WARNING, stream=sys.stderr)

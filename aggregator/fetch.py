@@ -213,7 +213,7 @@ class Fetcher:
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as error:
             raise NetworkError(f"the connection broke while talking to {request.url}: "
                                f"{error or type(error).__name__}") from error
-        except httpx.InvalidURL as error:
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
             raise FetchError(f"invalid URL {request.url!r}: {error}", code="bad_url") from error
 
     async def _follow(self, request: FetchRequest, started: float) -> FetchResult:

@@ -169,6 +169,11 @@ def test_usage_errors_exit_2(server: FixtureServer, tmp_path: Path) -> None:
     unknown = aggregator("check", url, "--html", "item=a", "title=h2", "teaser=p",
                          cwd=tmp_path)
     assert unknown.returncode == 2 and "unknown key 'teaser'" in unknown.stderr
+    for wrong in ("", "file:///etc/passwd", "feeds.example/rss", "http://[::1"):
+        answer = aggregator("check", wrong, cwd=tmp_path)
+        assert answer.returncode == 2, wrong
+        assert f"{wrong!r}: expected an http(s) URL" in answer.stderr
+        assert "Traceback" not in answer.stderr
 
 
 def test_sources_shows_the_discovered_feed_and_unreadable_dates(server: FixtureServer,

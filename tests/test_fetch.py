@@ -31,6 +31,7 @@ from lxml import etree
 
 from aggregator import decide
 from aggregator.errors import (
+    FetchError,
     FetchTimeout,
     GoneError,
     HTTPStatusError,
@@ -742,3 +743,19 @@ def test_is_due() -> None:
 ])
 def test_retry_after_seconds(value: str | None, expected: float | None) -> None:
     assert retry_after_seconds(value, now=NOW) == expected
+
+
+@pytest.mark.parametrize("url", ["ftp://partner.example/feed.xml", "file:///etc/passwd",
+                                 "feeds.example/rss"])
+def test_a_url_that_is_not_http_is_a_fetch_error(url: str) -> None:
+    """What feeds.toml's check keeps out can still come another way (a URL a caller
+    builds): it fails as that source's error, not as an exception nothing expects."""
+    limits = FetchLimits(connect_timeout=5, read_timeout=5, deadline=20, max_body_bytes=MiB)
+
+    async def go() -> FetchResult:
+        async with Fetcher(limits, "test") as fetcher:
+            return await fetcher.fetch(FetchRequest(url))
+
+    with pytest.raises(FetchError, match="invalid URL") as raised:
+        asyncio.run(go())
+    assert raised.value.code == "bad_url"
