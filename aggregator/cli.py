@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import click
 
@@ -183,13 +184,19 @@ def import_opml(file: Path) -> None:
     from .opml import read_opml, slug
 
     feeds = read_opml(file.read_bytes())
+    for feed in feeds:
+        if not config.is_http_url(feed.url):
+            console.warn(f"{file}: skipped {feed.title!r}: {feed.url!r} is not an http(s) URL")
+    feeds = [feed for feed in feeds if config.is_http_url(feed.url)]
     if not feeds:
         console.warn(f"{file}: no feeds found in this OPML file")
         sys.exit(1)
     taken: set[str] = set()
     blocks = []
     for feed in feeds:
-        base = slug(feed.title) or "source"
+        # a title in another script has no ASCII slug: the feed's host names it then;
+        # room is left for a "-2" and the id stays within 64 characters
+        base = (slug(feed.title) or slug(urlsplit(feed.url).hostname or "") or "source")[:60]
         source_id, number = base, 2
         while source_id in taken:
             source_id, number = f"{base}-{number}", number + 1

@@ -5,6 +5,7 @@ the OPML dialects real readers export.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -56,7 +57,7 @@ def render_opml(title: str, base_url: str, sources: Iterable[SourceConfig]) -> b
 
 def read_opml(data: bytes) -> list[ListedFeed]:
     """The feeds of an OPML subscription list (listparser tolerates broken ones)."""
-    result = listparser.parse(data)
+    result = listparser.parse(_as_utf8(data))
     feeds = []
     for feed in result.feeds:
         url = str(feed.get("url") or "").strip()
@@ -64,6 +65,34 @@ def read_opml(data: bytes) -> list[ListedFeed]:
             tags = tuple(dict.fromkeys(slug(tag) for tag in feed.get("tags", ()) if slug(tag)))
             feeds.append(ListedFeed(url=url, title=str(feed.get("title") or url), tags=tags))
     return feeds
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """The document in UTF-8, declared so. listparser reads with lxml's HTML parser,
+    which does not follow an XML declaration: a document without one became Latin-1
+    ("کارگاه" -> "Ú©Ø§Ø±..."), one in ISO-8859-1 or windows-1256 lost its letters.
+    The encoding is read as XML says (4.3.3, appendix F): a byte order mark, else
+    the declaration's, else UTF-8; bytes that do not fit become U+FFFD."""
+    for mark, codec in _BOMS:
+        if data.startswith(mark):
+            text = data[len(mark):].decode(codec, errors="replace")
+            break
+    else:
+        declared = _ENCODING.match(data)
+        try:
+            text = data.decode(declared[1].decode("ascii") if declared else "utf-8",
+                               errors="replace")
+        except LookupError:  # an encoding Python does not know
+            text = data.decode("utf-8", errors="replace")
+    body = _DECLARATION.sub("", text, count=1)
+    return ('<?xml version="1.0" encoding="utf-8"?>' + body).encode("utf-8")
+
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"),
+         (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))
+_ENCODING = re.compile(rb"""\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
+_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 def slug(text: str) -> str:

@@ -154,6 +154,32 @@ def test_import_opml_prints_source_blocks(tmp_path: Path) -> None:
     assert opml.read_text(encoding="utf-8").startswith("<?xml")  # the file is untouched
 
 
+def test_import_opml_skips_what_is_no_web_feed_and_names_the_rest(tmp_path: Path) -> None:
+    """Outlines whose URL is no http(s) URL are left out, each named on stderr (their
+    blocks would not pass the check); a title without Latin letters (Persian, Arabic)
+    gives an id from the feed's host, not "source"; a long title an id within 64."""
+    opml = tmp_path / "list.opml"
+    opml.write_text(
+        '<opml version="2.0"><body>'
+        '<outline type="rss" text="Old" xmlUrl="javascript:alert(1)"/>'
+        '<outline type="rss" text="Broken" xmlUrl="http://[::1/feed"/>'
+        '<outline type="rss" text="کارگاه" xmlUrl="https://kargah.example/fa/feed"/>'
+        '<outline type="rss" text="' + "Kulturzentrum " * 8 + '" '
+        'xmlUrl="https://faust.example/feed"/>'
+        '<outline type="rss" text="' + "Kulturzentrum " * 8 + '" '
+        'xmlUrl="https://faust.example/events"/>'
+        "</body></opml>", encoding="utf-8")
+    run = aggregator("import-opml", str(opml), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("[[source]]") == 3
+    assert "skipped 'Old': 'javascript:alert(1)' is not an http(s) URL" in run.stderr
+    assert "skipped 'Broken': 'http://[::1/feed' is not an http(s) URL" in run.stderr
+    assert 'id = "kargah-example"' in run.stdout
+    (tmp_path / "feeds.toml").write_text(run.stdout, encoding="utf-8")
+    check = aggregator("check", cwd=tmp_path)
+    assert check.returncode == 0, check.stderr  # the long ids (and their -2) are valid
+
+
 def test_import_opml_without_feeds_says_so(tmp_path: Path) -> None:
     empty = tmp_path / "empty.opml"
     empty.write_text("<opml version='2.0'><head/><body/></opml>", encoding="utf-8")

@@ -141,6 +141,26 @@ def test_opml_lists_every_source_grouped_by_tag(portal: Settings) -> None:
     assert group.get("text") == "partner" and len(group) == len(portal.sources)
 
 
+_LISTED = ('<opml version="2.0"><body><outline type="rss" text="کارگاه — München" '
+           'xmlUrl="https://kargah.example/fa/feed"/></body></opml>')
+
+
+@pytest.mark.parametrize(("data", "title"), [
+    (_LISTED.encode(), "کارگاه — München"),  # no declaration: UTF-8 (it was read as Latin-1)
+    (b"\xef\xbb\xbf" + _LISTED.encode(), "کارگاه — München"),
+    (('<?xml version="1.0" encoding="utf-16"?>' + _LISTED).encode("utf-16"),
+     "کارگاه — München"),
+    (b'<?xml version="1.0" encoding="windows-1256"?>' + _LISTED.replace(
+        " — München", "").encode("cp1256"), "کارگاه"),
+    (b"<?xml version='1.0' encoding='ISO-8859-1'?>" + _LISTED.replace(
+        "کارگاه — ", "").encode("latin-1"), "München"),
+    (b'<?xml version="1.0" encoding="no-such-codec"?>' + _LISTED.encode(), "کارگاه — München"),
+], ids=["undeclared", "bom", "utf-16", "windows-1256", "latin-1", "unknown"])
+def test_an_imported_list_keeps_its_letters(data: bytes, title: str) -> None:
+    (feed,) = read_opml(data)
+    assert (feed.title, feed.url) == (title, "https://kargah.example/fa/feed")
+
+
 def test_html_page_has_languages_directions_and_feed_links(portal: Settings) -> None:
     page = (portal.output_dir / "index.html").read_text(encoding="utf-8")
     document = etree.fromstring(page.encode(), etree.HTMLParser())
