@@ -92,7 +92,10 @@ class FileCache:
         return self._load(relative)
 
     def _load(self, relative: str) -> _Cached | None:
-        path = (self.root / relative).resolve()
+        try:
+            path = (self.root / relative).resolve()
+        except (OSError, ValueError):  # "feed.atom%00.html": a NUL no file name holds
+            return None
         if not path.is_relative_to(self.root) or path.name.startswith("."):
             return None
         try:

@@ -242,7 +242,7 @@ def test_run_serves_every_published_file_with_its_content_type(portal: Portal) -
         if path.suffix != ".html":
             assert response.headers["access-control-allow-origin"] == "*", relative
     for missing in ["/nothing.atom", "/%2e%2e/feeds.toml", "/..%2ffeeds.toml",
-                    "/lang/../../feeds.toml"]:
+                    "/lang/../../feeds.toml", "/feed.atom%00.html"]:  # NUL: was a 500
         response = running.get(missing)
         assert response.status_code == 404, missing
         assert b"[aggregator]" not in response.content
