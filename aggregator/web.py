@@ -138,19 +138,37 @@ def _not_modified(request: Request, cached: _Cached) -> bool:
 def accepted_languages(header: str) -> list[str]:
     """Primary language codes from an Accept-Language header, most wanted first:
     ``"fa-IR,fa;q=0.9,en;q=0.5"`` -> ``["fa", "en"]``."""
-    weighted = []
-    for position, part in enumerate(header.split(",")):
-        tag, _, parameters = part.strip().partition(";")
-        quality = 1.0
-        if parameters.strip().startswith("q="):
+    weighted = [(-quality, position, code)
+                for position, (tag, quality) in enumerate(_weighted(header))
+                if quality > 0 and tag not in ("", "*") and (code := primary_code(tag))]
+    return list(dict.fromkeys(code for _, _, code in sorted(weighted)))
+
+
+def accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header lets us send gzip: it names gzip with a
+    weight above 0, or names no gzip and ``*`` above 0. ``"gzip;q=0"`` refuses it."""
+    weights: dict[str, float] = {}
+    for coding, quality in _weighted(header):
+        weights.setdefault(coding, quality)  # the first mention counts
+    named = weights.get("gzip", weights.get("x-gzip"))
+    return (named if named is not None else weights.get("*", 0.0)) > 0
+
+
+def _weighted(header: str) -> list[tuple[str, float]]:
+    """The members of an Accept-* header with their weights, in order (RFC 9110,
+    12.4.2): ``"gzip;q=0, br"`` -> ``[("gzip", 0.0), ("br", 1.0)]``; a weight that is
+    no number counts as 0."""
+    members = []
+    for part in header.split(","):
+        token, _, parameters = part.strip().partition(";")
+        quality, parameters = 1.0, parameters.strip()
+        if parameters.startswith("q="):
             try:
-                quality = float(parameters.strip()[2:])
+                quality = float(parameters[2:])
             except ValueError:
                 quality = 0.0
-        code = primary_code(tag.strip()) if tag.strip() not in ("", "*") else None
-        if code and quality > 0:
-            weighted.append((-quality, position, code))
-    return list(dict.fromkeys(code for _, _, code in sorted(weighted)))
+        members.append((token.strip().lower(), quality))
+    return members
 
 
 def _path_for(url_path: str) -> str:
@@ -240,7 +258,7 @@ def create_app(settings: Settings, metrics: Metrics | None = None,
         if _not_modified(request, cached):
             return Response(status_code=304, headers=headers)
         body = cached.body
-        if cached.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        if cached.gzipped is not None and accepts_gzip(request.headers.get("accept-encoding", "")):
             body, headers["Content-Encoding"] = cached.gzipped, "gzip"
         if request.method == "HEAD":
             headers["Content-Length"] = str(len(body))

@@ -132,6 +132,7 @@ def test_web_page_puts_the_readers_language_first(portal: Settings) -> None:
     ("*", []),
     ("tr;q=0, pl", ["pl"]),
     ("garbage;;", []),
+    ("DE-at;q=0.5, fa;q=abc, en;q=1e999", ["en", "de"]),
 ])
 def test_accept_language_parsing(header: str, codes: list[str]) -> None:
     assert accepted_languages(header) == codes

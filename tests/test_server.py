@@ -217,6 +217,14 @@ def test_run_compresses_for_clients_that_ask(portal: Portal) -> None:
         assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
     assert raw[:2] == b"\x1f\x8b" and len(raw) < len(plain.content)
     assert gzip.decompress(raw) == plain.content
+    for refusing in ("gzip;q=0, identity", "*;q=0", "br", "x-gzip;q=0.0, *"):
+        answer = running.get("/feed.atom", **{"Accept-Encoding": refusing})
+        assert "content-encoding" not in answer.headers, refusing  # was gzip when named
+        assert answer.content == plain.content
+    for taking in ("GZIP", "x-gzip", "br;q=1, gzip;q=0.5", "*"):
+        with httpx.stream("GET", running.base + "/feed.atom",
+                          headers={"Accept-Encoding": taking}, timeout=10) as response:
+            assert response.headers["content-encoding"] == "gzip", taking
 
 
 def test_run_serves_every_published_file_with_its_content_type(portal: Portal) -> None:
