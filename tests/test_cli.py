@@ -132,18 +132,25 @@ def test_console_script_is_installed() -> None:
     assert run.returncode == 0 and "Usage: aggregator" in run.stdout
 
 
+def imported(folder: Path, document: str, *, blocks: int
+             ) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """``aggregator import-opml`` of this list: it succeeds and prints ``blocks``."""
+    opml = folder / "list.opml"
+    opml.write_text(document, encoding="utf-8")
+    run = aggregator("import-opml", str(opml), cwd=folder)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("[[source]]") == blocks
+    return opml, run
+
+
 def test_import_opml_prints_source_blocks(tmp_path: Path) -> None:
-    opml = tmp_path / "list.opml"
-    opml.write_text(
+    opml, run = imported(tmp_path, (
         '<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>'
         '<outline text="Hannover"><outline type="rss" text="Kulturzentrum Faust" '
         'xmlUrl="https://faust.example/feed/"/><outline type="rss" text="Faust" '
         'xmlUrl="https://faust.example/events.xml"/>'
         '<outline type="rss" text="Faust" xmlUrl="https://other.example/rss"/></outline>'
-        "</body></opml>", encoding="utf-8")
-    run = aggregator("import-opml", str(opml), cwd=tmp_path)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.count("[[source]]") == 3
+        "</body></opml>"), blocks=3)
     assert 'id = "kulturzentrum-faust"' in run.stdout
     assert 'id = "faust"' in run.stdout and 'id = "faust-2"' in run.stdout
     assert 'url = "https://faust.example/feed/"' in run.stdout
@@ -158,8 +165,7 @@ def test_import_opml_skips_what_is_no_web_feed_and_names_the_rest(tmp_path: Path
     """Outlines whose URL is no http(s) URL are left out, each named on stderr (their
     blocks would not pass the check); a title without Latin letters (Persian, Arabic)
     gives an id from the feed's host, not "source"; a long title an id within 64."""
-    opml = tmp_path / "list.opml"
-    opml.write_text(
+    _, run = imported(tmp_path, (
         '<opml version="2.0"><body>'
         '<outline type="rss" text="Old" xmlUrl="javascript:alert(1)"/>'
         '<outline type="rss" text="Broken" xmlUrl="http://[::1/feed"/>'
@@ -168,10 +174,7 @@ def test_import_opml_skips_what_is_no_web_feed_and_names_the_rest(tmp_path: Path
         'xmlUrl="https://faust.example/feed"/>'
         '<outline type="rss" text="' + "Kulturzentrum " * 8 + '" '
         'xmlUrl="https://faust.example/events"/>'
-        "</body></opml>", encoding="utf-8")
-    run = aggregator("import-opml", str(opml), cwd=tmp_path)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.count("[[source]]") == 3
+        "</body></opml>"), blocks=3)
     assert "skipped 'Old': 'javascript:alert(1)' is not an http(s) URL" in run.stderr
     assert "skipped 'Broken': 'http://[::1/feed' is not an http(s) URL" in run.stderr
     assert 'id = "kargah-example"' in run.stdout
