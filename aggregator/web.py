@@ -129,7 +129,9 @@ def _not_modified(request: Request, cached: _Cached) -> bool:
     since = request.headers.get("if-modified-since")
     if since:
         try:
-            return cached.modified <= parsedate_to_datetime(since)
+            # a moment still to come is no time a file had (RFC 2616, 14.25: invalid,
+            # so a normal GET): a client with a wrong clock would keep an old copy
+            return cached.modified <= parsedate_to_datetime(since) <= datetime.now(UTC)
         except (TypeError, ValueError):
             return False
     return False
