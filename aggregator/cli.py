@@ -168,6 +168,9 @@ def _selectors(pairs: tuple[str, ...]) -> HtmlSelectors:
         if key not in config.HTML_KEYS:
             raise click.BadParameter(f"unknown key {key!r}; expected one of: "
                                      f"{', '.join(config.HTML_KEYS)}", param_hint="selectors")
+        problem = config.html_problem(key, value.strip())
+        if problem:
+            raise click.BadParameter(f"{pair!r}: {problem}", param_hint="selectors")
         values[key] = value.strip()
     missing = [key for key in ("item", "title") if key not in values]
     if missing:

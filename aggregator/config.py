@@ -419,17 +419,23 @@ class _Reader:
             if key not in table:
                 raise self.fail(f"missing; expected {HTML_KEYS[key]}", source=source_id,
                                 key=f"html.{key}")
-        # here, not in the first fetch: `aggregator check` says it before anything runs
-        # (imported here: only a config with news pages needs the page reading code)
-        from .dates import format_problem
-        from .scrape import selector_problem
-
         for key, value in table.items():
-            problem = format_problem(value) if key == "date_format" else selector_problem(value)
+            problem = html_problem(key, value)
             if problem:
                 raise self.fail(f"expected {HTML_KEYS[key]}, got {value!r}: {problem}",
                                 source=source_id, key=f"html.{key}")
         return HtmlSelectors(**table)
+
+
+def html_problem(key: str, value: str) -> str | None:
+    """Why a ``[source.html]`` value can never match (a selector that is not CSS, a date
+    format strptime cannot read), or None. Checked when the configuration is read, not
+    at the first fetch, so `aggregator check` says it before anything runs."""
+    # imported here: only a configuration with news pages needs the page reading code
+    from .dates import format_problem
+    from .scrape import selector_problem
+
+    return format_problem(value) if key == "date_format" else selector_problem(value)
 
 
 def source_block(source_id: str, name: str, url: str, *, homepage: str | None = None,

@@ -169,6 +169,12 @@ def test_usage_errors_exit_2(server: FixtureServer, tmp_path: Path) -> None:
     unknown = aggregator("check", url, "--html", "item=a", "title=h2", "teaser=p",
                          cwd=tmp_path)
     assert unknown.returncode == 2 and "unknown key 'teaser'" in unknown.stderr
+    bad_css = aggregator("check", url, "--html", "item=article[", "title=h2", cwd=tmp_path)
+    assert bad_css.returncode == 2 and "'item=article[': Can't parse CSS selector" in (
+        bad_css.stderr)
+    bad_format = aggregator("check", url, "--html", "item=a", "title=h2", "date_format=%-d",
+                            cwd=tmp_path)
+    assert bad_format.returncode == 2 and "'-' is a bad directive" in bad_format.stderr
     for wrong in ("", "file:///etc/passwd", "feeds.example/rss", "http://[::1"):
         answer = aggregator("check", wrong, cwd=tmp_path)
         assert answer.returncode == 2, wrong
