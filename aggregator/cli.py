@@ -163,15 +163,16 @@ def _selectors(pairs: tuple[str, ...]) -> HtmlSelectors:
     values: dict[str, str] = {}
     for pair in pairs:
         key, sign, value = pair.partition("=")
-        if not sign or not value.strip():
+        value = value.strip()
+        if not sign or not value:
             raise click.BadParameter(f"{pair!r}: expected KEY=SELECTOR", param_hint="selectors")
         if key not in config.HTML_KEYS:
             raise click.BadParameter(f"unknown key {key!r}; expected one of: "
                                      f"{', '.join(config.HTML_KEYS)}", param_hint="selectors")
-        problem = config.html_problem(key, value.strip())
+        problem = config.html_problem(key, value)
         if problem:
             raise click.BadParameter(f"{pair!r}: {problem}", param_hint="selectors")
-        values[key] = value.strip()
+        values[key] = value
     missing = [key for key in ("item", "title") if key not in values]
     if missing:
         raise click.BadParameter(f"--html needs {' and '.join(missing)}=SELECTOR",
@@ -186,11 +187,12 @@ def import_opml(file: Path) -> None:
     (nothing is written: review the blocks and paste them)."""
     from .opml import read_opml, slug
 
-    feeds = read_opml(file.read_bytes())
-    for feed in feeds:
-        if not config.is_http_url(feed.url):
+    feeds = []
+    for feed in read_opml(file.read_bytes()):
+        if config.is_http_url(feed.url):
+            feeds.append(feed)
+        else:
             console.warn(f"{file}: skipped {feed.title!r}: {feed.url!r} is not an http(s) URL")
-    feeds = [feed for feed in feeds if config.is_http_url(feed.url)]
     if not feeds:
         console.warn(f"{file}: no feeds found in this OPML file")
         sys.exit(1)
