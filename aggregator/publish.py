@@ -25,6 +25,7 @@ publish from scratch (``tests/test_incremental_publish.py``).
 
 from __future__ import annotations
 
+import fcntl
 import heapq
 import html
 import logging
@@ -35,6 +36,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +74,8 @@ FORMATS: dict[str, Callable[[Document], bytes]] = {
     ".atom": render_atom, ".rss": render_rss, ".json": render_json}
 #: how many entries' items a publish reads from the database at a time
 _READ_BATCH = 500
+#: in the output folder: held by the publish under way (see :func:`_one_publisher`)
+LOCK_FILE = ".publish.lock"
 
 
 class EntryReader(Protocol):
@@ -116,6 +120,7 @@ class FeedSpec:
 class PublishReport:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # archive pages past the last one
     duration: float = 0.0
     cpu: float = 0.0  # seconds of processor time (of the thread that published)
 
@@ -152,21 +157,41 @@ def publish_all(reader: EntryReader, settings: Settings, *,
     rendered story, so a full publish takes about half the time on two cores."""
     started, cpu_started = time.monotonic(), time.thread_time()
     report = PublishReport()
-    changes = reader.publish_changes()  # first: whatever changes after it waits its turn
-    context = _Context(settings, reader.states)
-    output = _Output(settings.output_dir, reader.documents(), report)
-    try:
-        _publish(reader, settings, changes, context, output, open_reader)
-    except BaseException:
-        output.abort()
-        raise
-    reader.published(changes.upto, output.digests, output.forget)
+    with _one_publisher(settings.output_dir):
+        changes = reader.publish_changes()  # first: whatever changes after it waits its turn
+        context = _Context(settings, reader.states)
+        output = _Output(settings.output_dir, reader.documents(), report)
+        try:
+            _publish(reader, settings, changes, context, output, open_reader)
+        except BaseException:
+            output.abort()
+            raise
+        reader.published(changes.upto, output.digests, output.forget)
     report.duration, report.cpu = time.monotonic() - started, time.thread_time() - cpu_started
-    log.info("publish: %d files written, %d unchanged", len(report.written),
-             len(report.unchanged), extra={
+    log.info("publish: %d files written, %d unchanged, %d removed", len(report.written),
+             len(report.unchanged), len(report.removed), extra={
                  "event": "publish", "written": len(report.written),
-                 "unchanged": len(report.unchanged), "duration": round(report.duration, 3)})
+                 "unchanged": len(report.unchanged), "removed": len(report.removed),
+                 "duration": round(report.duration, 3)})
     return report
+
+
+@contextmanager
+def _one_publisher(folder: Path) -> Iterator[None]:
+    """One publish at a time into ``folder``, across processes (`aggregator publish` or
+    `fetch` beside `aggregator run`). Two at once could leave the older one's files:
+    the later publish renders the newer changes and clears them from the log, then the
+    earlier one puts its files, rendered before those changes, in place over them.
+    The lock is the operating system's (``flock``) on a hidden file in the folder (the
+    server does not serve hidden files): it ends with the process, however it ends."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / LOCK_FILE, "a")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise PublishError(f"cannot write to {folder}: {error}") from error
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # waits for the other publish
+        yield  # closing the file lets the next one in
 
 
 def _publish(reader: EntryReader, settings: Settings, changes: PublishChanges,
@@ -650,7 +675,7 @@ class _Output:
 
     def forget_archives(self, feed: str, count: int) -> None:
         """Archive pages past the last one (after entries were removed) are not
-        published any more: forget their digests."""
+        published any more: forget their digests, and :meth:`commit` removes them."""
         self.forget += [stem for stem in self.archives.get(feed, ())
                         if int(stem.rsplit("/", 1)[1]) > count]
 
@@ -673,9 +698,19 @@ class _Output:
         reader sees a file whole, old or new, and never a partial one, even after a
         crash. A few files are synced one by one; many (a full publish) at once with
         one ``sync`` of everything, cheaper than thousands of fsync calls, but also
-        flushing whatever else the system has not written yet."""
-        if not self._pending:
-            return
+        flushing whatever else the system has not written yet. Then the files of
+        archive pages no longer published go (the last page no longer links them)."""
+        if self._pending:
+            self._put_in_place()
+        for stem in self.forget:
+            relative = f"{stem}.atom"
+            try:
+                (self.root / relative).unlink(missing_ok=True)
+            except OSError as error:
+                raise PublishError(f"cannot remove {relative}: {error.strerror}") from error
+            self.report.removed.append(relative)
+
+    def _put_in_place(self) -> None:
         try:
             if len(self._pending) <= _SYNC_EACH_UP_TO:
                 for temporary in self._pending.values():

@@ -27,7 +27,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import closing
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -298,6 +298,26 @@ def _date(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _migrate(db: sqlite_utils.Database) -> None:
+    """Apply the pending migrations, one process at a time. Two processes may open a new
+    or older database together (the container's `aggregator run` and an operator's
+    `aggregator sources`); each migration alone is a transaction that reads before it
+    writes, so the second would meet "database is locked" at once, or apply a migration
+    the first has just applied. Under the write lock (``BEGIN IMMEDIATE``, waiting up to
+    ``busy_timeout``) the second finds nothing left to do; each migration is a
+    savepoint in that transaction."""
+    if not migrations.pending(db):
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(db)
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
 class Store:
     """The aggregator's database. Not thread-safe: use one per thread."""
 
@@ -326,7 +346,7 @@ class Store:
             # corpus 3-9 % less (bench/RESULTS.md). A journal lasts one statement.
             db.execute("PRAGMA temp_store = MEMORY")
             db.execute("PRAGMA foreign_keys = ON")
-            migrations.apply(db)
+            _migrate(db)
         except (sqlite3.Error, OSError) as error:
             raise StoreError(f"cannot open the database {path}: {error}") from error
         return cls(db, path)
@@ -342,7 +362,6 @@ class Store:
         if not self._batching:
             self._batching = True
             self.db.execute(f"PRAGMA cache_size = -{BATCH_CACHE_KIB}")
-            self._begin()
 
     def end_batch(self) -> None:
         """Commit the batch's saves; back to one transaction per save."""
@@ -360,8 +379,36 @@ class Store:
         return lost
 
     def _begin(self) -> None:
-        self.db.conn.execute("BEGIN")
+        """Open a write transaction: ``BEGIN IMMEDIATE`` takes the write lock now, waiting
+        (``busy_timeout``) while another process writes. A plain ``BEGIN`` takes it at the
+        first write, and if the transaction has read before and another process has
+        committed since, SQLite refuses at once ("database is locked", no waiting): the
+        transaction's snapshot is out of date. That is what `aggregator fetch` beside a
+        running `aggregator run` met."""
+        self.db.conn.execute("BEGIN IMMEDIATE")
         self._batch_since = time.monotonic()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write transaction of its own (see :meth:`_begin`), or a savepoint in the open
+        one: all of the block or nothing."""
+        if self.db.conn.in_transaction:
+            with self.db.atomic():  # a savepoint
+                yield
+            return
+        self._begin()
+        try:
+            yield
+        except BaseException:
+            if self.db.conn.in_transaction:  # SQLite may have rolled back already
+                self.db.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.db.conn.execute("COMMIT")
+        except BaseException:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+            raise
 
     def _commit(self) -> None:
         """Commit the open transaction, if any. If that fails (disk full), it is rolled
@@ -395,11 +442,10 @@ class Store:
                 "again next time")
 
     def _commit_batch_when_due(self) -> None:
+        """The batch's next transaction begins with its next save, not now: between the
+        two another process may take its turn to write."""
         if self._batching and time.monotonic() - self._batch_since >= BATCH_SECONDS:
-            try:
-                self._commit()
-            finally:  # committed or rolled back: the batch goes on in a new transaction
-                self._begin()
+            self._commit()
 
     # -- sources --------------------------------------------------------------
 
@@ -433,8 +479,10 @@ class Store:
         save = _Save(state, entries, now, policy)
         try:
             if not self._batching:
-                with self.db.atomic():
+                with self._writing():
                     return self._apply(save)
+            if not self.db.conn.in_transaction:  # the batch's next transaction
+                self._begin()  # (nothing saved in the batch is uncommitted now)
             try:
                 counts = self._apply(save)
             except BaseException:
@@ -460,14 +508,21 @@ class Store:
         """After an update failed half-way in a batch: roll the batch's transaction
         back and apply the updates saved in it before again, each in a savepoint. One
         that fails now (the disk is full) is lost (:meth:`take_lost`), and with it those
-        applied again before it if SQLite ended the transaction."""
+        applied again before it if SQLite ended the transaction; all that are left are
+        lost if another process keeps the write lock beyond ``busy_timeout``."""
         if self.db.conn.in_transaction:  # SQLite may have rolled back already
             self.db.conn.execute("ROLLBACK")
-        self._begin()
         saved, self._in_batch = self._in_batch, []
-        for save in saved:
+        for index, save in enumerate(saved):
             try:
-                with self.db.atomic():
+                if not self.db.conn.in_transaction:
+                    self._begin()
+            except sqlite3.Error as error:
+                message = self._lost_update(error)
+                self._lost.update((left.state.id, message) for left in saved[index:])
+                return
+            try:
+                with self._writing():
                     self._apply(save)
             except sqlite3.Error as error:
                 message = self._lost_update(error)
@@ -475,7 +530,6 @@ class Store:
                 if not self.db.conn.in_transaction:  # SQLite ended it (disk full, I/O)
                     self._lost.update((done.state.id, message) for done in self._in_batch)
                     self._in_batch = []
-                    self._begin()
             else:
                 self._in_batch.append(save)
 
@@ -620,7 +674,7 @@ class Store:
                                  "WHERE uid = ?", [uid]), None)
         if row is None:
             return False
-        with self.db.atomic():
+        with self._writing():
             self._leave_story(row["id"], row["story_id"])
             # the band table is keyed for finding candidates, not by entry: a scan,
             # for an operator's rare removal
@@ -649,7 +703,7 @@ class Store:
             f"SELECT e.id, e.story_id FROM entries e WHERE ({' OR '.join(conditions)}) AND "
             f"EXISTS (SELECT 1 FROM entries o WHERE o.story_id = e.story_id AND o.id != e.id "
             f"AND o.source_id != e.source_id)", params))
-        with self.db.atomic():
+        with self._writing():
             for row in rows:
                 self._leave_story(row["id"], row["story_id"])
         return len(rows)
@@ -863,7 +917,7 @@ class Store:
         """A publish is complete: remember its documents' digests, forget the ones
         no longer published, and clear the change log up to ``upto``: one transaction."""
         self._not_in_batch("published")
-        with self.db.atomic():
+        with self._writing():
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO documents (path, digest) VALUES (?, ?)",
                 list(digests.items()))

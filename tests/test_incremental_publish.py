@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from aggregator import publish as publish_module
 from aggregator.models import Settings
 from aggregator.publish import PublishReport
 from aggregator.service import fetch_once, publish_once
@@ -59,7 +61,8 @@ def news(prefix: str, count: int, start: int = 0) -> list[tuple[str, str, str, s
 def tree(folder: Path) -> dict[str, bytes]:
     """The published files."""
     return {str(path.relative_to(folder)): path.read_bytes()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+            for path in sorted(folder.rglob("*")) if path.is_file()
+            and not path.name.startswith(".")}  # (the server serves no hidden file)
 
 
 def from_scratch(settings: Settings, folder: Path) -> dict[str, bytes]:
@@ -99,11 +102,12 @@ def test_incremental_publish_equals_a_publish_from_scratch(
     def fetch(settings: Settings) -> PublishReport | None:
         return asyncio.run(fetch_once(settings, settings.sources))[1]
 
-    def remove(uid_of: Callable[[Store], str]) -> Callable[[Settings], PublishReport]:
+    def remove(*uids: Callable[[Store], str]) -> Callable[[Settings], PublishReport]:
         def step(settings: Settings) -> PublishReport:
             store = Store.open(settings.database)
             try:
-                assert store.remove(uid_of(store), "test", datetime.now(UTC))
+                for uid_of in uids:
+                    assert store.remove(uid_of(store), "test", datetime.now(UTC))
             finally:
                 store.close()
             return publish_once(settings)
@@ -141,6 +145,8 @@ def test_incremental_publish_equals_a_publish_from_scratch(
                 *news("v", 4), shared]))), fetch),
         ("story taken apart", lambda: None, separate),
         ("removed entry", lambda: None, remove(uid("city", "c3"))),
+        ("three removed entries: an archive page less", lambda: None,
+         remove(uid("city", "c4"), uid("city", "c5"), uid("city", "c6"))),
         ("partner's feed title", lambda: server.routes.__setitem__(
             "/verein", rss("Verein e.V.", "tr", [*news("v", 4), shared])), fetch),
     ]
@@ -151,6 +157,9 @@ def test_incremental_publish_equals_a_publish_from_scratch(
             name
         if name == "nothing changed":  # not even a publish
             assert report is None
+        if name.endswith("an archive page less"):  # its file is gone too
+            assert report is not None
+            assert {"archive/feed/4.atom", "archive/source/city/3.atom"} <= set(report.removed)
 
     # a new source (the settings change: every document is considered again)
     server.add("/neu", rss("Neu", "fa", news("n", 3)))
@@ -226,3 +235,45 @@ def test_the_helper_gets_the_largest_partner_feeds_up_to_its_share(
     assert [spec.stem for spec, _ in publish._helper_share(chosen)] == ["source/b", "source/c"]
     monkeypatch.setattr(publish, "_HELPER_FROM", 101)  # too few partners' items: no helper
     assert publish._helper_share(chosen) == []
+
+
+def test_a_publish_beside_another_waits_for_it_and_leaves_the_newer_files(
+        portal: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`aggregator publish` beside the worker's own publish: the second waits for the
+    first. Before, the first put its files (rendered before a later change) in place
+    after the second had published that change and cleared it from the log: the feeds
+    showed a removed entry until the next change."""
+    asyncio.run(fetch_once(portal, portal.sources))
+
+    def remove(guid: str) -> None:
+        store = Store.open(portal.database)
+        try:
+            uid = next(store.rows("SELECT uid FROM entries WHERE guid = ?", [guid]))["uid"]
+            assert store.remove(uid, "test", datetime.now(UTC))
+        finally:
+            store.close()
+
+    rendered, go_on = threading.Event(), threading.Event()
+    commit = publish_module._Output.commit
+
+    def held_commit(output: Any) -> None:  # the first publish, between render and commit
+        if threading.current_thread().name == "first":
+            rendered.set()
+            assert go_on.wait(10)
+        commit(output)
+
+    monkeypatch.setattr(publish_module._Output, "commit", held_commit)
+    remove("c3")
+    first = threading.Thread(target=publish_once, args=[portal], name="first")
+    first.start()
+    assert rendered.wait(10)
+    remove("c4")  # after the first publish read the database
+    second = threading.Thread(target=publish_once, args=[portal], name="second")
+    second.start()
+    second.join(1.0)  # it waits for the first (before: it was done by now)
+    go_on.set()
+    first.join(10)
+    second.join(10)
+    outputs = tree(portal.output_dir)
+    assert b"c.example/news/4" not in outputs["feed.atom"]
+    assert outputs == from_scratch(portal, tmp_path / "scratch")

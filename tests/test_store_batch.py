@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -271,6 +272,35 @@ def test_an_older_database_loses_the_unread_entry_indexes(tmp_path: Path) -> Non
         store.close()
 
 
+def test_two_processes_upgrading_one_database_migrate_it_once(tmp_path: Path) -> None:
+    """The container's `aggregator run` and an operator's command open an older database
+    together: the second waits for the first's migration and finds nothing left to do
+    (before, it met "database is locked" at once, or applied the migration again)."""
+    path = tmp_path / "aggregator.db"
+    db = sqlite_utils.Database(path)
+    db.enable_wal()
+    store_module.migrations.apply(db, stop_before="m011_fewer_entry_indexes")
+    db.close()
+    first = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    first.execute("BEGIN IMMEDIATE")  # the first process, half-way through m011
+    first.execute("DROP INDEX idx_entries_published")
+    first.execute("DROP INDEX idx_entries_language_published")
+    first.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                  "VALUES ('aggregator', 'm011_fewer_entry_indexes', '2026-11-27')")
+    finishing = threading.Timer(0.5, first.execute, ["COMMIT"])
+    finishing.start()
+    try:
+        store = Store.open(path)
+        store.close()
+    finally:
+        finishing.join()
+        first.close()
+    with sqlite3.connect(path) as check:
+        applied = check.execute("SELECT name FROM _sqlite_migrations "
+                                "WHERE name LIKE 'm011%'").fetchall()
+    assert applied == [("m011_fewer_entry_indexes",)]
+
+
 @pytest.mark.parametrize(("days_apart", "merged"), [(13, True), (15, False)])
 def test_a_copy_joins_a_story_only_within_the_window(days_apart: int, merged: bool,
                                                      tmp_path: Path) -> None:
@@ -300,3 +330,59 @@ def test_a_copy_joins_a_story_only_within_the_window(days_apart: int, merged: bo
     finally:
         store.close()
     assert (stories["faust"] == stories["miso"]) is merged
+
+
+def test_a_batch_saves_after_another_process_wrote_between_its_saves(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes (`aggregator run` and `aggregator fetch`) writing the same file: a
+    batch that has read, then meets a commit of the other, still saves. With a plain
+    BEGIN its snapshot was out of date and SQLite refused at once: "database is
+    locked", with no waiting."""
+    monkeypatch.setattr(store_module, "BATCH_SECONDS", 0.0)
+    path = tmp_path / "aggregator.db"
+    worker, command = Store.open(path), Store.open(path)
+    try:
+        worker.begin_batch()
+        worker.save(SourceState(id="a"), [entry("a", 1)], NOW)  # and commits (0 s)
+        assert worker.state("a").entry_count == 1  # a read in the batch
+        command.save(SourceState(id="b"), [entry("b", 1)], NOW)
+        worker.save(SourceState(id="c"), [entry("c", 1)], NOW)
+        worker.end_batch()
+        assert committed(path) == {"a": 1, "b": 1, "c": 1}
+        assert worker.take_lost() == {}
+    finally:
+        worker.close()
+        command.close()
+
+
+def test_a_save_waits_while_another_process_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch holds the write lock until it commits; a save meanwhile waits for it
+    (busy_timeout) instead of failing."""
+    monkeypatch.setattr(store_module, "BATCH_SECONDS", 3600.0)
+    path = tmp_path / "aggregator.db"
+    worker, command = Store.open(path), Store.open(path)
+    saved = threading.Event()
+    outcome: list[object] = []
+
+    def fetch_b() -> None:
+        try:
+            outcome.append(command.save(SourceState(id="b"), [entry("b", 1)], NOW))
+        except Exception as error:
+            outcome.append(error)
+        saved.set()
+
+    try:
+        worker.begin_batch()
+        worker.save(SourceState(id="a"), [entry("a", 1)], NOW)
+        thread = threading.Thread(target=fetch_b)
+        thread.start()
+        assert not saved.wait(0.5)  # waiting for the batch's lock
+        worker.end_batch()
+        assert saved.wait(10)
+        thread.join()
+        assert [counts.new for counts in outcome] == [1]  # type: ignore[attr-defined]
+        assert committed(path) == {"a": 1, "b": 1}
+    finally:
+        worker.close()
+        command.close()
