@@ -2,8 +2,8 @@
 exit codes); what the commands show is in :mod:`aggregator.console`.
 
 Exit codes: 0 the command ran (also when some sources failed: their errors are
-reported), 1 the database or the outputs cannot be used, 2 a usage or
-configuration error.
+reported), 1 the database or the outputs cannot be used (or ``check URL`` found it
+unusable, or ``remove`` found no such entry), 2 a usage or configuration error.
 """
 
 from __future__ import annotations
@@ -228,6 +228,33 @@ def stories(settings: Settings, show_all: bool, limit: int) -> None:
         store.close()
     names = {source.id: source.name for source in settings.sources}
     console.stories_table(found, names)
+
+
+@main.command()
+@click.argument("names", nargs=-1, required=True, metavar="ID_OR_LINK...")
+@click.option("--reason", default="removed by the operator", show_default=True,
+              help="kept with the removal, for the record")
+@with_settings
+def remove(settings: Settings, names: tuple[str, ...], reason: str) -> None:
+    """Remove entries for good (a partner asked): each ID_OR_LINK is an entry's id
+    (urn:uuid:..., as in its partner's feed) or its link (every copy of that page).
+    They do not come back with their feed; the outputs are published without them.
+
+    Exits 1 when a name matches no entry."""
+    from .service import remove_entries
+
+    logs.setup(logging.WARNING, stream=sys.stderr)
+    removed, report = remove_entries(settings, names, reason)
+    for name, entries in removed.items():
+        if not entries:
+            console.warn(f"{name}: no such entry; nothing removed")
+        for entry in entries:
+            console.say(f"removed {entry.uid} of {entry.source_id}: {entry.title}")
+    if report is not None:
+        console.say(f"published {len(report.written)} changed files, removed "
+                    f"{len(report.removed)} archive pages, in {settings.output_dir}")
+    if not all(removed.values()):
+        sys.exit(1)
 
 
 @main.command()

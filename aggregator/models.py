@@ -334,6 +334,16 @@ class UpdateResult:
         return self.counts.new > 0 or self.counts.updated > 0
 
 
+@dataclass(frozen=True, slots=True)
+class EntryRef:
+    """A stored entry as an operator names it: its id, partner, title and link."""
+
+    uid: str  # urn:uuid:..., the entry's id in its partner's feed
+    source_id: str
+    title: str
+    link: str | None
+
+
 # -- publishing --------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)

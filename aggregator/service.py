@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import AggregatorError, PublishError, StoreError
 from .fetch import Fetcher
-from .models import Settings, SourceConfig, UpdateResult
+from .models import EntryRef, Settings, SourceConfig, UpdateResult
 from .store import Store
 from .update import Pipeline
 
@@ -76,6 +76,30 @@ def publish_once(settings: Settings) -> PublishReport:
         return publish(store, settings)
     finally:
         store.close()
+
+
+def remove_entries(settings: Settings, names: Sequence[str], reason: str
+                   ) -> tuple[dict[str, list[EntryRef]], PublishReport | None]:
+    """Remove for good the entries an operator names (a partner asked, or the law
+    does): each name an entry id (``urn:uuid:...``, the prefix may be left out) or a
+    link (every stored copy of that page, in any spelling with the same canonical
+    URL). A tombstone keeps each from coming back with its feed; then the outputs
+    are published without them (archive pages included). Returns what each name
+    removed (nothing: no such entry) and the publish, if anything went."""
+    from .urls import canonical_url, is_http_url
+
+    store = Store.open(settings.database)
+    try:
+        now = datetime.now(UTC)
+        removed = {name: [entry for entry in store.entries_named(
+            uid=name if name.startswith("urn:uuid:") else f"urn:uuid:{name}",
+            canonical_link=canonical_url(name) if is_http_url(name) else None)
+            if store.remove(entry.uid, reason, now)]  # (not if an earlier name took it)
+            for name in names}
+        report = publish(store, settings) if any(removed.values()) else None
+    finally:
+        store.close()
+    return removed, report
 
 
 def publish(store: Store, settings: Settings) -> PublishReport:

@@ -39,6 +39,7 @@ from .errors import StoreError
 from .models import (
     Copy,
     Entry,
+    EntryRef,
     Event,
     FeedItem,
     FeedQuery,
@@ -666,6 +667,14 @@ class Store:
                 f"SELECT key FROM tombstones WHERE source_id = ? AND key IN "
                 f"({','.join('?' * len(chunk))})", [source_id, *chunk]).fetchall())
         return found
+
+    def entries_named(self, uid: str | None = None,
+                      canonical_link: str | None = None) -> list[EntryRef]:
+        """The entries with this id, or with this canonical link (every partner's copy
+        of that page), oldest first."""
+        return [EntryRef(**row) for row in self._select(
+            "SELECT uid, source_id, title, link FROM entries WHERE uid = ? OR "
+            "canonical_link = ? ORDER BY id", [uid, canonical_link])]
 
     def remove(self, uid: str, reason: str, now: datetime) -> bool:
         """Delete one entry for good: a tombstone keeps it from coming back."""

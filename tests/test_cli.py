@@ -188,3 +188,35 @@ def test_import_opml_without_feeds_says_so(tmp_path: Path) -> None:
     empty.write_text("<opml version='2.0'><head/><body/></opml>", encoding="utf-8")
     run = aggregator("import-opml", str(empty), cwd=tmp_path)
     assert run.returncode == 1 and "no feeds found" in run.stderr
+
+
+def test_remove_takes_entries_out_of_every_output_for_good(server: FixtureServer,
+                                                           tmp_path: Path) -> None:
+    """A partner asks for a post to be taken down: the operator names it by its id
+    (from the partner's feed) or its link, in any spelling of the same page."""
+    import feedparser
+
+    write_config(tmp_path, partners(server))
+    aggregator("fetch", cwd=tmp_path)
+    public = tmp_path / "data/public"
+    by_title = {entry.title: entry for entry in
+                feedparser.parse((public / "source/kargah.atom").read_bytes()).entries}
+    wanted = by_title["Ehrenamtliche Sprachmittler*innen gesucht"]
+    run = aggregator("remove", wanted.id.removeprefix("urn:uuid:"),
+                     "HTTPS://www.kargah.example/aktuelles/125?utm_source=newsletter",
+                     "--reason", "asked by kargah", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert f"removed {wanted.id} of kargah: Ehrenamtliche Sprachmittler*innen gesucht" \
+        in run.stdout.splitlines()
+    assert "of kargah: Beratung & Begleitung bei Behördengängen" in run.stdout
+    for path in ("feed.atom", "source/kargah.atom", "lang/de.atom", "feed.json"):
+        text = (public / path).read_text(encoding="utf-8")
+        assert "Sprachmittler" not in text and "Behördengängen" not in text, path
+        assert "Frühlingsfest" in text, path  # the partner's other posts stay
+    assert not any("Sprachmittler" in path.read_text(encoding="utf-8")
+                   for path in (public / "archive").rglob("*.atom"))
+
+    unknown = aggregator("remove", "urn:uuid:00000000-0000-0000-0000-000000000000",
+                         wanted.id, cwd=tmp_path)
+    assert unknown.returncode == 1
+    assert "urn:uuid:00000000-0000-0000-0000-000000000000: no such entry" in unknown.stderr
