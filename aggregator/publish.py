@@ -76,6 +76,8 @@ FORMATS: dict[str, Callable[[Document], bytes]] = {
 _READ_BATCH = 500
 #: in the output folder: held by the publish under way (see :func:`_one_publisher`)
 LOCK_FILE = ".publish.lock"
+#: the end of a file's name while it is written (hidden: the server does not serve it)
+_TEMPORARY = ".tmp"
 
 
 class EntryReader(Protocol):
@@ -158,6 +160,7 @@ def publish_all(reader: EntryReader, settings: Settings, *,
     started, cpu_started = time.monotonic(), time.thread_time()
     report = PublishReport()
     with _one_publisher(settings.output_dir):
+        _remove_leftovers(settings.output_dir)
         changes = reader.publish_changes()  # first: whatever changes after it waits its turn
         context = _Context(settings, reader.states)
         output = _Output(settings.output_dir, reader.documents(), report)
@@ -192,6 +195,21 @@ def _one_publisher(folder: Path) -> Iterator[None]:
     with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)  # waits for the other publish
         yield  # closing the file lets the next one in
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Remove the temporary files of a publish that was killed half-way (the container
+    ran out of memory, ``kill -9``): no publish renames them into place any more, and a
+    full publish leaves up to the size of all outputs. They are ours by their names
+    (:func:`write_if_changed`: hidden, ending ``.tmp``); under the publish lock no
+    other publish has any."""
+    left = [Path(parent, name) for parent, _, names in os.walk(folder)
+            for name in names if name.startswith(".") and name.endswith(_TEMPORARY)]
+    for path in left:
+        path.unlink(missing_ok=True)
+    if left:
+        log.warning("publish: removed %d temporary files of an interrupted publish",
+                    len(left), extra={"event": "publish_leftovers", "removed": len(left)})
 
 
 def _publish(reader: EntryReader, settings: Settings, changes: PublishChanges,
@@ -765,7 +783,7 @@ def write_if_changed(target: Path, data: bytes, *, durable: bool = True) -> Path
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                             suffix=".tmp")
+                                             suffix=_TEMPORARY)
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(data)

@@ -172,3 +172,28 @@ def test_a_read_only_disk_fails_clearly_while_the_outputs_stay(
     assert "database" in run.stderr and str(small_disk / "db.sqlite") in run.stderr
     assert (small_disk / "public" / "feed.atom").read_bytes() == published
     assert path.exists()
+
+
+def test_a_publish_killed_half_way_leaves_no_files_behind_after_the_next(
+        server: FixtureServer, tmp_path: Path) -> None:
+    """A publish killed between writing its files and renaming them into place (out of
+    memory, ``kill -9``) leaves their temporary copies: a full publish as much as all the
+    outputs. The next publish removes them, and nothing else."""
+    from aggregator.publish import write_if_changed
+
+    server.add("/feed", feed_route("uk-rss2.xml"))
+    write_config(tmp_path, [{"id": "feed", "name": "Feed", "url": server.url("/feed")}])
+    assert aggregator("fetch", cwd=tmp_path).returncode == 0
+    public = tmp_path / "data/public"
+    published = (public / "feed.atom").read_bytes()
+    # what the killed publish wrote and did not rename (made as a publish makes them)
+    left = [write_if_changed(public / path, b"<feed>half", durable=False)
+            for path in ("feed.atom", "source/feed.atom", "archive/feed/1.atom")]
+    assert all(path is not None and path.name.endswith(".tmp") for path in left)
+    (public / ".htaccess").write_text("# the operator's own\n")
+    run = aggregator("publish", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert not [path for path in left if path is not None and path.exists()]
+    assert not list(public.rglob("*.tmp"))
+    assert (public / ".htaccess").exists()
+    assert (public / "feed.atom").read_bytes() == published
