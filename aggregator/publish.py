@@ -160,10 +160,10 @@ def publish_all(reader: EntryReader, settings: Settings, *,
     started, cpu_started = time.monotonic(), time.thread_time()
     report = PublishReport()
     with _one_publisher(settings.output_dir):
-        _remove_leftovers(settings.output_dir)
         changes = reader.publish_changes()  # first: whatever changes after it waits its turn
         context = _Context(settings, reader.states)
         output = _Output(settings.output_dir, reader.documents(), report)
+        output.remove_leftovers()
         try:
             _publish(reader, settings, changes, context, output, open_reader)
         except BaseException:
@@ -195,21 +195,6 @@ def _one_publisher(folder: Path) -> Iterator[None]:
     with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)  # waits for the other publish
         yield  # closing the file lets the next one in
-
-
-def _remove_leftovers(folder: Path) -> None:
-    """Remove the temporary files of a publish that was killed half-way (the container
-    ran out of memory, ``kill -9``): no publish renames them into place any more, and a
-    full publish leaves up to the size of all outputs. They are ours by their names
-    (:func:`write_if_changed`: hidden, ending ``.tmp``); under the publish lock no
-    other publish has any."""
-    left = [Path(parent, name) for parent, _, names in os.walk(folder)
-            for name in names if name.startswith(".") and name.endswith(_TEMPORARY)]
-    for path in left:
-        path.unlink(missing_ok=True)
-    if left:
-        log.warning("publish: removed %d temporary files of an interrupted publish",
-                    len(left), extra={"event": "publish_leftovers", "removed": len(left)})
 
 
 def _publish(reader: EntryReader, settings: Settings, changes: PublishChanges,
@@ -682,10 +667,34 @@ class _Output:
 
     def exists(self, relative: str) -> bool:
         if self._present is None:
-            root = str(self.root)
-            self._present = {f"{folder[len(root) + 1:]}/{name}".lstrip("/")
-                             for folder, _, names in os.walk(root) for name in names}
+            self._present = self._walk()
         return relative in self._present
+
+    def remove_leftovers(self) -> None:
+        """Remove the temporary files of a publish that was killed half-way (the
+        container ran out of memory, ``kill -9``): no publish renames them into place
+        any more, and a full publish leaves up to the size of all outputs. They are
+        ours by their names (:func:`write_if_changed`: hidden, ending ``.tmp``); under
+        the publish lock no other publish has any. (The walk that finds them is the
+        one :meth:`exists` needs anyway.)"""
+        if self._present is None:
+            self._present = self._walk()
+
+    def _walk(self) -> set[str]:
+        """The files under the folder, by one walk, once the leftovers are removed."""
+        root, present, left = str(self.root), set(), []
+        for folder, _, names in os.walk(root):
+            for name in names:
+                if name.startswith(".") and name.endswith(_TEMPORARY):
+                    left.append(Path(folder, name))
+                else:
+                    present.add(f"{folder[len(root) + 1:]}/{name}".lstrip("/"))
+        for path in left:
+            path.unlink(missing_ok=True)
+        if left:
+            log.warning("publish: removed %d temporary files of an interrupted publish",
+                        len(left), extra={"event": "publish_leftovers", "removed": len(left)})
+        return present
 
     def remember(self, stem: str, digest: str) -> None:
         if self.known.get(stem) != digest:
