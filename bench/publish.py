@@ -183,7 +183,8 @@ def run_child(mode: str, workdir: Path, corpus_path: Path, source_id: str = "",
 
 
 def outputs(folder: Path) -> dict[str, Any]:
-    files = [path for path in folder.rglob("*") if path.is_file()]
+    files = [path for path in folder.rglob("*")  # (not the hidden publish lock)
+             if path.is_file() and not path.name.startswith(".")]
     feed = folder / "feed.atom"
     return {"files": len(files), "bytes": sum(path.stat().st_size for path in files),
             "feed_atom_bytes": feed.stat().st_size if feed.exists() else 0}
