@@ -26,6 +26,7 @@ publish from scratch (``tests/test_incremental_publish.py``).
 from __future__ import annotations
 
 import fcntl
+import functools
 import heapq
 import html
 import logging
@@ -468,7 +469,6 @@ class _Context:
         self._read_states = states
         self._states: Mapping[str, SourceState] | None = None
         self.sources = {source.id: source for source in settings.sources}
-        self.names = {source.id: source.name for source in settings.sources}
         self.priorities = {source.id: source.priority for source in settings.sources}
         # a story shows in many documents of a publish (combined, language, tags,
         # archives): read and presented once, each format's entry rendered once
@@ -485,6 +485,14 @@ class _Context:
         if self._states is None:
             self._states = self._read_states()
         return self._states
+
+    @functools.cached_property
+    def names(self) -> Mapping[str, str]:
+        """Each partner's name for credit lines: as configured, and for a source removed
+        from feeds.toml (its entries stay) the title of its feed."""
+        left = {source_id: state.feed_title for source_id, state in self.states.items()
+                if source_id not in self.sources and state.feed_title}
+        return left | {source.id: source.name for source in self.settings.sources}
 
     def self_url(self, stem: str) -> str:
         return self.settings.base_url + stem
@@ -557,9 +565,15 @@ class _Context:
             links=tuple(links + ([("hub", hub)] if hub and not archive else [])))
 
     def source(self, source_id: str) -> SourceConfig:
-        # a source removed from feeds.toml keeps its entries, under its id
-        return self.sources.get(source_id) or SourceConfig(
-            id=source_id, name=source_id, url=self.settings.base_url)
+        """A source as configured; one removed from feeds.toml keeps its entries, still
+        credited to the partner: its feed's title and site, as last fetched."""
+        configured = self.sources.get(source_id)
+        if configured is not None:
+            return configured
+        state = self.states.get(source_id)
+        site = state.feed_link if state else None
+        return SourceConfig(id=source_id, name=self.names.get(source_id, source_id),
+                            url=site or self.settings.base_url, homepage=site)
 
 
 def present(item: FeedItem, source: SourceConfig, state: SourceState | None) -> Story:

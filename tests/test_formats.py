@@ -260,3 +260,26 @@ def test_a_failing_hub_is_retried_and_does_not_fail_the_fetch(
     assert result.error is None and result.counts.new == 1
     topics = len(report.changed_feeds)
     assert sum(1 for seen in server.requests if seen.path == "/hub") == 3 * topics
+
+
+def test_a_partner_removed_from_the_config_keeps_its_credit(server: FixtureServer,
+                                                           tmp_path: Path) -> None:
+    """A partner that leaves feeds.toml keeps its entries (history is not dropped); they
+    stay credited to it, by its feed's title and site as last fetched, not by a bare
+    id linking to the portal itself."""
+    city = {"id": "city", "name": "Stadt", "url": server.add(
+        "/city", Route(body=rss_feed(3), headers={"Content-Type": "application/rss+xml"}))}
+    kargah = {"id": "kargah", "name": "kargah e.V.", "homepage": "https://kargah.example/",
+              "url": server.add("/kargah", feed_route("kargah-rss2-de.xml"))}
+    fetch(load_settings(tmp_path, [city, kargah]))
+    settings = load_settings(tmp_path, [city])  # kargah left the portal
+    publish_once(settings)
+    feed = feedparser.parse((settings.output_dir / "feed.atom").read_bytes())
+    left = [entry for entry in feed.entries if "kargah.example/aktuelles" in entry.link]
+    assert len(left) == 5
+    for entry in left:
+        assert entry.author == "kargah e.V. – Aktuelles"
+        assert '<a href="https://kargah.example/">kargah e.V. – Aktuelles</a>' in \
+            entry.content[0].value
+        assert settings.base_url not in entry.content[0].value
+        assert entry.source.title == "kargah e.V. – Aktuelles"
