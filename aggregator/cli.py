@@ -247,7 +247,7 @@ def remove(settings: Settings, names: tuple[str, ...], reason: str) -> None:
     removed, report = remove_entries(settings, names, reason)
     for name, entries in removed.items():
         if not entries:
-            console.warn(f"{name}: no such entry; nothing removed")
+            console.warn(f"{name}: no such entry (or removed already); nothing removed")
         for entry in entries:
             console.say(f"removed {entry.uid} of {entry.source_id}: {entry.title}")
     if report is not None:

@@ -91,11 +91,15 @@ def remove_entries(settings: Settings, names: Sequence[str], reason: str
     store = Store.open(settings.database)
     try:
         now = datetime.now(UTC)
-        removed = {name: [entry for entry in store.entries_named(
-            uid=name if name.startswith("urn:uuid:") else f"urn:uuid:{name}",
-            canonical_link=canonical_url(name) if is_http_url(name) else None)
-            if store.remove(entry.uid, reason, now)]  # (not if an earlier name took it)
-            for name in names}
+        removed: dict[str, list[EntryRef]] = {}
+        for name in names:
+            found = store.entries_named(
+                uid=name if name.startswith("urn:uuid:") else f"urn:uuid:{name}",
+                canonical_link=canonical_url(name) if is_http_url(name) else None)
+            removed[name] = []
+            for entry in found:
+                if store.remove(entry.uid, reason, now):  # (not if an earlier name did)
+                    removed[name].append(entry)
         report = publish(store, settings) if any(removed.values()) else None
     finally:
         store.close()

@@ -17,6 +17,11 @@ of journal for a 260 MB database; a third of the storing's CPU). An update that
 fails half-way instead rolls the batch's transaction back and replays the updates
 saved before it in the batch, each in a savepoint now, so it loses only its own
 part (:meth:`Store._recover`). The batch keeps its updates until it commits.
+
+Other processes (a command beside the worker) share the file: every write transaction
+takes the write lock as it begins (``BEGIN IMMEDIATE``), so a writer waits for
+another's commit (``busy_timeout``, 30 s) instead of being refused, and a batch takes
+the lock again only at its next save, giving others their turn between its commits.
 """
 
 from __future__ import annotations
