@@ -1,6 +1,6 @@
 """The HTTP server. This module owns Starlette (a small ASGI toolkit) and uvicorn
-(the ASGI server; it picks httptools, the fast HTTP parser, by itself when it is
-installed). The service runs it on uvloop (:func:`aggregator.service.run`).
+(the ASGI server, with httptools, the fast HTTP parser). The service runs it on uvloop
+(:func:`aggregator.service.run`).
 
 Published files are served from ``output_dir`` with a strong ETag computed from
 their bytes, Last-Modified, 304 answers to ``If-None-Match``/``If-Modified-Since``,
@@ -8,6 +8,9 @@ gzip when the client asks (``Vary: Accept-Encoding``), ``Cache-Control`` near th
 polling interval, and CORS on feeds so partner websites can show them. Files are
 cached in memory with their response headers made once, keyed by (mtime, size):
 a conditional GET costs one ``stat`` and no disk read.
+
+A client has ``REQUEST_HEADERS_SECONDS`` to send each request's line and headers
+(:class:`_Protocol`); uvicorn itself only closes connections idle between requests.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .language import primary_code
 from .metrics import Metrics
@@ -276,6 +280,51 @@ def create_app(settings: Settings, metrics: Metrics | None = None,
     ])
 
 
+#: a client must send a request's line and headers within this time of connecting, or
+#: of its first byte on a kept-alive connection: a client that never finishes (slowloris)
+#: would hold its connection, and with enough of them the server's file descriptors,
+#: for ever. Browsers and feed readers send theirs at once.
+REQUEST_HEADERS_SECONDS = 10.0
+
+
+class _Protocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol with a deadline for each request's headers (uvicorn
+    has none: its issue #157). Between requests uvicorn's keep-alive timeout (5 s)
+    closes an idle connection; from a request's first byte to its last header, or from
+    the connection to its first request, this deadline does."""
+
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm()
+
+    def on_headers_complete(self) -> None:
+        self._disarm()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        if self._deadline is None:
+            self._deadline = self.loop.call_later(REQUEST_HEADERS_SECONDS, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        self.transport.close()
+
+
 class Server(uvicorn.Server):
     """uvicorn's server without its own signal handling: the service decides how to
     stop (and uvicorn would re-raise the signal after shutdown, exiting non-zero)."""
@@ -286,19 +335,14 @@ class Server(uvicorn.Server):
 
 
 def server(settings: Settings, app: Starlette) -> Server:
-    # http="auto": httptools when it is installed (a dependency), else h11
     return Server(uvicorn.Config(app, host=settings.host, port=settings.port,
                                  log_config=None, access_log=False, lifespan="off",
-                                 server_header=False, http="auto"))
+                                 server_header=False, http=_Protocol))
 
 
 def stack() -> str:
     """The event loop and HTTP parser serving, for the start-up log line."""
     loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
-    try:
-        import httptools  # noqa: F401
-    except ImportError:
-        return f"{loop} + h11"
     return f"{loop} + httptools"
 
 

@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -291,6 +292,38 @@ def test_run_shows_sources_and_their_errors(portal: Portal) -> None:
         assert name in text
     assert "404" in text and "does not exist" in text
     assert portal.server.url("/new") in text  # the remembered new address of the moved one
+
+
+def test_run_closes_connections_that_never_finish_a_request(portal: Portal) -> None:
+    """A client that connects and sends nothing, or half a request, or a byte at a
+    time (slowloris), loses its connection after REQUEST_HEADERS_SECONDS; before,
+    each held one for ever, and enough of them the server's file descriptors."""
+    from aggregator.web import REQUEST_HEADERS_SECONDS
+
+    host, port = portal.running.base.removeprefix("http://").split(":")
+    silent = socket.create_connection((host, int(port)))
+    half = socket.create_connection((host, int(port)))
+    half.sendall(b"GET /feed.atom HTTP/1.1\r\nHost: portal\r\n")
+    trickle = socket.create_connection((host, int(port)))
+    started = time.monotonic()
+    for byte in b"GET /feed.atom HTTP/1.1\r\nX-Slow: " + b"a" * 40:  # one byte a second
+        if time.monotonic() - started > REQUEST_HEADERS_SECONDS + 2:
+            break
+        try:
+            trickle.sendall(bytes([byte]))
+        except OSError:  # closed by the server
+            break
+        time.sleep(1.0)
+        assert portal.running.get("/healthz").status_code == 200  # others are served
+    for connection in (silent, half, trickle):
+        connection.settimeout(5)
+        try:
+            assert connection.recv(100) == b""  # closed, nothing answered
+        except ConnectionResetError:
+            pass
+        finally:
+            connection.close()
+    assert time.monotonic() - started < REQUEST_HEADERS_SECONDS + 5
 
 
 def test_run_stops_cleanly_on_sigterm(server: FixtureServer, tmp_path: Path) -> None:
