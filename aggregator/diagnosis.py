@@ -114,10 +114,14 @@ def _is_calendar(body: bytes, content_type: str | None) -> bool:
     ).startswith(b"BEGIN:VCALENDAR")
 
 
+
+def _titled(title: str | None) -> str:
+    return f"titled {title!r}" if title else "without a title"
+
 async def _check_page(report: Report, settings: Settings, fetcher: Fetcher,
                       fetched: FetchResult, language: str | None, now: datetime) -> None:
     page = read_page(fetched.body or b"", fetched.url, fetched.content_type)
-    report.say(f"  an HTML page titled {page.title!r}, language "
+    report.say(f"  an HTML page {_titled(page.title)}, language "
                f"{page.language or 'not declared (<html lang> is missing)'}"
                + (f", made with {page.generator}" if page.generator else ""))
     chosen = discover.choose_feed(page.feeds, language or page.language)
@@ -169,9 +173,9 @@ def _check_entries(report: Report, settings: Settings, fetched: FetchResult,
         report.say(f"  not usable: {error}")
         return
     what = "a calendar" if source.kind is SourceKind.ICAL else "a feed"
+    noun = ("event", "events") if source.kind is SourceKind.ICAL else ("entry", "entries")
     report.say(f"  {what} ({parsed.format}) = {FORMATS.get(parsed.format, parsed.format)}, "
-               f"titled {parsed.title!r}, with {len(entries)} "
-               f"{'events' if source.kind is SourceKind.ICAL else 'entries'}")
+               f"{_titled(parsed.title)}, with {len(entries)} {noun[len(entries) != 1]}")
     _problems(report, parsed, entries, source)
     _listing(report, entries)
     report.usable = bool(entries) or source.kind is SourceKind.ICAL
@@ -222,7 +226,7 @@ def _check_selectors(report: Report, settings: Settings, fetched: FetchResult,
                      selectors: HtmlSelectors, language: str | None, now: datetime) -> None:
     body = fetched.body or b""
     page = read_page(body, fetched.url, fetched.content_type)
-    report.say(f"  an HTML page titled {page.title!r}, language "
+    report.say(f"  an HTML page {_titled(page.title)}, language "
                f"{page.language or 'not declared'}; trying the selectors")
     try:
         _, matches = try_selectors(body, fetched.url, fetched.content_type, selectors,

@@ -128,7 +128,7 @@ def test_a_calendar(server: FixtureServer, tmp_path: Path) -> None:
     run = aggregator("check", url, "--language", "de", cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     out = run.stdout
-    assert "a calendar (ical20) = iCalendar 2.0, titled 'Faust Programm', with 1 events" in out
+    assert "a calendar (ical20) = iCalendar 2.0, titled 'Faust Programm', with 1 event" in out
     assert "Uhr @ Kulturzentrum Faust] [de] Konzert: Ezgi & Band" in out
     assert 'kind = "ical"' in out and 'language = "de"' in out
 
@@ -199,3 +199,18 @@ def test_sources_shows_the_discovered_feed_and_unreadable_dates(server: FixtureS
     assert f"-> feed found on the page: {server.url('/feed/atom/')}" in run.stdout
     assert "1 dates unreadable" in run.stdout
     assert "1 of 4 dates could not be read" in run.stdout
+
+
+def test_a_feed_without_a_title_is_said_so_in_words(server: FixtureServer,
+                                                    tmp_path: Path) -> None:
+    write_config(tmp_path, [])
+    url = server.add("/untitled.xml", Route(body=(
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        b"<link>https://verein.example/</link><description>d</description>"
+        b"<item><title>Sprechstunde am Montag</title><link>https://verein.example/1</link>"
+        b"<pubDate>Mon, 02 Mar 2026 10:00:00 +0100</pubDate></item></channel></rss>"),
+        headers={"Content-Type": "application/rss+xml"}))
+    run = aggregator("check", url, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "a feed (rss20) = RSS 2.0, without a title, with 1 entry" in run.stdout
+    assert "None" not in run.stdout
