@@ -118,11 +118,12 @@ def serve(settings: Settings) -> None:
 @with_settings
 def sources(settings: Settings) -> None:
     """A table of the sources and their health."""
+    from .decide import for_sources
     from .store import Store
 
     store = Store.open(settings.database)
     try:
-        console.sources_table(settings.sources, store.states())
+        console.sources_table(settings.sources, for_sources(settings.sources, store.states()))
     finally:
         store.close()
 

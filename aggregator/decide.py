@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from .errors import GoneError, HTTPStatusError, SourceError
-from .models import FetchResult, ParsedFeed, SourceState
+from .models import FetchResult, ParsedFeed, SourceConfig, SourceState
 
 #: dates before this are placeholders (epoch zero, 1900-01-01, ...), not publication dates
 EARLIEST_DATE = datetime(1995, 1, 1, tzinfo=UTC)
@@ -191,6 +191,30 @@ def retry_time(now: datetime, failures: int, interval: timedelta, retry_after: f
     ceiling = now + max(MAX_BACKOFF, interval)
     return min(max(jittered(now, backoff(failures, interval, retry_after), spread), floor),
                ceiling)
+
+
+def for_source(state: SourceState, configured_url: str) -> SourceState:
+    """The state to go on from for a source that feeds.toml now gives ``configured_url``.
+    When the state was made for another URL (the operator fixed or changed it), the new
+    URL starts afresh: no validators or body hash of the old one (a 304 or an equal hash
+    would hide the new feed), and no backoff, retirement, error, redirect or discovered
+    feed of the old one; the entries and the feed's title stay until the first fetch. A
+    state from before URLs were recorded (None) is taken as made for this URL."""
+    if state.url == configured_url:
+        return state
+    if state.url is None:
+        return replace(state, url=configured_url)
+    return replace(state, url=configured_url, etag=None, last_modified=None, body_hash=None,
+                   moved_to=None, moved_from=None, discovered_url=None, discovered_from=None,
+                   failures=0, next_fetch=None, retired=False, last_error=None,
+                   last_error_code=None, last_error_at=None, warning=None, unparsed_dates=0)
+
+
+def for_sources(sources: Iterable[SourceConfig], states: Mapping[str, SourceState]
+                ) -> dict[str, SourceState]:
+    """:func:`for_source` for each configured source that has a state."""
+    return {source.id: for_source(states[source.id], source.url)
+            for source in sources if source.id in states}
 
 
 def fetch_url(source_url: str, state: SourceState) -> str:

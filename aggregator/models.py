@@ -127,6 +127,7 @@ class SourceState:
     discovered_url: str | None = None  # the feed that autodiscovery found on the page...
     discovered_from: str | None = None  # ...at this configured URL
     unparsed_dates: int = 0  # dates on the last fetched page that could not be read
+    url: str | None = None  # the URL in feeds.toml it was made for (None: before m012)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import decide
 from .errors import AggregatorError, PublishError, StoreError
 from .fetch import Fetcher
 from .models import EntryRef, Settings, SourceConfig, UpdateResult
@@ -50,7 +51,7 @@ async def fetch_once(settings: Settings, sources: Sequence[SourceConfig],
     """Update the sources once, then publish if anything the outputs show changed.
     The report is None when nothing did, so nothing was published."""
     async with Pipeline(settings) as pipeline:
-        states = await pipeline.db(Store.states)
+        states = decide.for_sources(sources, await pipeline.db(Store.states))
         skipped = [source for source in sources
                    if not include_retired and source.id in states and states[source.id].retired]
         results = [UpdateResult(source_id=s.id, url=s.url, outcome="retired",
@@ -170,7 +171,8 @@ async def _serve(settings: Settings, *, worker: bool) -> None:
             # (a fetch in flight at SIGTERM has a few seconds to finish)
             await asyncio.to_thread(lambda: pipeline.policy)
             scheduler = _worker(pipeline, metrics)
-            scheduler.start(settings.sources, await pipeline.db(Store.states))
+            scheduler.start(settings.sources, decide.for_sources(
+                settings.sources, await pipeline.db(Store.states)))
         app = web.create_app(settings, metrics,
                              scheduler_running=(lambda: scheduler.running) if scheduler else None)
         server = web.server(settings, app)

@@ -257,6 +257,13 @@ def m011_fewer_entry_indexes(db: sqlite_utils.Database) -> None:
     db.execute("DROP INDEX IF EXISTS idx_entries_language_published")
 
 
+
+@migrations()
+def m012_source_urls(db: sqlite_utils.Database) -> None:
+    """Each source's state records the URL in feeds.toml it was made for, so that a
+    URL the operator changes starts afresh (:func:`aggregator.decide.for_source`)."""
+    db.execute("ALTER TABLE sources ADD COLUMN url TEXT")
+
 _STATE_FIELDS = [f.name for f in dataclasses.fields(SourceState) if f.name != "entry_count"]
 _DATE_FIELDS = {"last_fetch", "last_success", "last_error_at", "next_fetch", "feed_updated"}
 #: a source's state, written after every fetch (plain SQL: sqlite-utils' upsert()

@@ -71,3 +71,32 @@ def test_dates_that_are_not_believed() -> None:
     assert decide.trusted_date(NOW + timedelta(hours=3), NOW) == NOW + timedelta(hours=3)
     assert decide.trusted_date(datetime(2020, 5, 1, tzinfo=UTC), NOW) == datetime(
         2020, 5, 1, tzinfo=UTC)
+
+
+def test_a_url_changed_in_the_config_starts_the_source_afresh() -> None:
+    from dataclasses import replace
+
+    from aggregator.models import SourceConfig, SourceState
+
+    before = SourceState(
+        id="verein", url="https://verein.example/alt.xml", etag='"7"',
+        last_modified="Thu, 12 Mar 2026 10:00:00 GMT", body_hash="h" * 64,
+        moved_to="https://verein.example/x.xml", moved_from="https://verein.example/alt.xml",
+        last_fetch=NOW, last_success=NOW - timedelta(days=3), last_error="HTTP 410 Gone",
+        last_error_code="gone", last_error_at=NOW, failures=6, retired=True,
+        next_fetch=NOW + timedelta(hours=20), feed_title="Verein", warning="odd dates",
+        discovered_url="https://verein.example/feed/", discovered_from="https://verein.example/",
+        unparsed_dates=2, entry_count=12)
+    fresh = decide.for_source(before, "https://verein.example/neu.xml")
+    assert fresh == SourceState(
+        id="verein", url="https://verein.example/neu.xml", last_fetch=NOW,
+        last_success=NOW - timedelta(days=3), feed_title="Verein", entry_count=12)
+    assert decide.is_due(fresh, NOW)
+    assert decide.for_source(before, "https://verein.example/alt.xml") is before
+    # a state saved before URLs were recorded is taken as made for the configured one
+    unknown = replace(before, url=None)
+    assert decide.for_source(unknown, "https://verein.example/neu.xml") == replace(
+        before, url="https://verein.example/neu.xml")
+    sources = [SourceConfig(id="verein", name="Verein", url="https://verein.example/neu.xml"),
+               SourceConfig(id="neu", name="Neu", url="https://neu.example/feed.xml")]
+    assert decide.for_sources(sources, {"verein": before}) == {"verein": fresh}

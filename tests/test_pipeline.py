@@ -243,3 +243,32 @@ def test_max_entries_limits_the_window(server: FixtureServer, tmp_path: Path) ->
 
 def test_unknown_route_goes_to_a_missing_server_route(server: FixtureServer) -> None:
     assert server.add("/x", Route(body=b"x")) == server.url("/x")
+
+
+def test_a_source_given_a_new_url_starts_afresh(server: FixtureServer, tmp_path: Path) -> None:
+    """The operator fixes partners' URLs in feeds.toml: each new URL is fetched in full
+    at once, whatever the old one left behind. Before, a source retired by a 410 at its
+    old URL stayed retired, and the old URL's validators were sent to the new one (a
+    server that answers 304 to them hid the new feed)."""
+    settings = load_settings(tmp_path, [
+        {"id": "verein", "name": "Verein", "url": server.add("/alt", Route(status=410))},
+        {"id": "kargah", "name": "kargah", "url": server.add(
+            "/alt.xml", feed_route("kargah-rss2-de.xml"))}])
+    fetch(settings)
+    assert [result.outcome for result in fetch(settings)[0]] == ["retired", "not_modified"]
+
+    moved = load_settings(tmp_path, [
+        {"id": "verein", "name": "Verein", "url": server.add("/neu", feed_route("uk-rss2.xml"))},
+        {"id": "kargah", "name": "kargah", "url": server.add(  # the old validators match
+            "/neu.xml", feed_route("miso-atom-multi.atom", etag='"kargah-rss2-de.xml-1"'))}])
+    assert moved.database == settings.database
+    verein, kargah = fetch(moved)[0]
+    assert (verein.outcome, verein.status) == ("ok", 200) and verein.counts.new > 0
+    assert (kargah.outcome, kargah.counts.new) == ("ok", 6)
+    asked = [seen for seen in server.requests if seen.path == "/neu.xml"]
+    assert "if-none-match" not in asked[0].headers
+    assert "if-modified-since" not in asked[0].headers
+    assert len(stored(moved, "kargah")) == 5 + 6  # the old entries stay
+
+    # from now on the new URLs' own validators
+    assert [result.outcome for result in fetch(moved)[0]] == ["not_modified", "not_modified"]
