@@ -193,18 +193,29 @@ def retry_time(now: datetime, failures: int, interval: timedelta, retry_after: f
                ceiling)
 
 
-def for_source(state: SourceState, configured_url: str) -> SourceState:
-    """The state to go on from for a source that feeds.toml now gives ``configured_url``.
-    When the state was made for another URL (the operator fixed or changed it), the new
-    URL starts afresh: no validators or body hash of the old one (a 304 or an equal hash
-    would hide the new feed), and no backoff, retirement, error, redirect or discovered
-    feed of the old one; the entries and the feed's title stay until the first fetch. A
-    state from before URLs were recorded (None) is taken as made for this URL."""
-    if state.url == configured_url:
+def reading_key(source: SourceConfig) -> str:
+    """What in feeds.toml decides how a source is fetched and read (URL, kind,
+    selectors, language settings), as a short digest. Not its name, tags, interval,
+    priority or how it is published: changing those starts nothing afresh. (A version
+    that adds a setting here starts every source afresh once: one full fetch each.)"""
+    return _digest(repr((source.url, source.kind.value, source.html, source.language,
+                         source.language_param, source.language_values)))[:16]
+
+
+def for_source(state: SourceState, source: SourceConfig) -> SourceState:
+    """The state to go on from for ``source`` as feeds.toml gives it now. When the state
+    was made for another way of reading it (the operator fixed its URL, its kind or its
+    selectors), the source starts afresh: no validators or body hash of before (a 304
+    or an equal hash would keep the new reading from ever running), and no backoff,
+    retirement, error, redirect or discovered feed of before; its entries and its
+    feed's title stay. A state from before this was recorded (None) is taken as made
+    for the source as it is."""
+    reading = reading_key(source)
+    if state.reading == reading:
         return state
-    if state.url is None:
-        return replace(state, url=configured_url)
-    return replace(state, url=configured_url, etag=None, last_modified=None, body_hash=None,
+    if state.reading is None:
+        return replace(state, reading=reading)
+    return replace(state, reading=reading, etag=None, last_modified=None, body_hash=None,
                    moved_to=None, moved_from=None, discovered_url=None, discovered_from=None,
                    failures=0, next_fetch=None, retired=False, last_error=None,
                    last_error_code=None, last_error_at=None, warning=None, unparsed_dates=0)
@@ -213,7 +224,7 @@ def for_source(state: SourceState, configured_url: str) -> SourceState:
 def for_sources(sources: Iterable[SourceConfig], states: Mapping[str, SourceState]
                 ) -> dict[str, SourceState]:
     """:func:`for_source` for each configured source that has a state."""
-    return {source.id: for_source(states[source.id], source.url)
+    return {source.id: for_source(states[source.id], source)
             for source in sources if source.id in states}
 
 

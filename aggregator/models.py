@@ -127,7 +127,9 @@ class SourceState:
     discovered_url: str | None = None  # the feed that autodiscovery found on the page...
     discovered_from: str | None = None  # ...at this configured URL
     unparsed_dates: int = 0  # dates on the last fetched page that could not be read
-    url: str | None = None  # the URL in feeds.toml it was made for (None: before m012)
+    #: how feeds.toml said to fetch and read the source when this state was made
+    #: (:func:`aggregator.decide.reading_key`; None: before m012)
+    reading: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

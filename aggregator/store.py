@@ -259,10 +259,11 @@ def m011_fewer_entry_indexes(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m012_source_urls(db: sqlite_utils.Database) -> None:
-    """Each source's state records the URL in feeds.toml it was made for, so that a
-    URL the operator changes starts afresh (:func:`aggregator.decide.for_source`)."""
-    db.execute("ALTER TABLE sources ADD COLUMN url TEXT")
+def m012_source_readings(db: sqlite_utils.Database) -> None:
+    """Each source's state records how feeds.toml said to fetch and read the source
+    when it was made, so that a source the operator changes (another URL, kind or
+    selectors) starts afresh (:func:`aggregator.decide.for_source`)."""
+    db.execute("ALTER TABLE sources ADD COLUMN reading TEXT")
 
 _STATE_FIELDS = [f.name for f in dataclasses.fields(SourceState) if f.name != "entry_count"]
 _DATE_FIELDS = {"last_fetch", "last_success", "last_error_at", "next_fetch", "feed_updated"}

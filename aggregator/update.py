@@ -229,7 +229,7 @@ async def update_source(pipeline: Pipeline, source: SourceConfig) -> UpdateResul
     one: ``parse_crash``, see :func:`~aggregator.reading.parse_and_normalize`); anything
     else is a bug and propagates."""
     started = time.monotonic()
-    state = decide.for_source(await pipeline.db(Store.state, source.id), source.url)
+    state = decide.for_source(await pipeline.db(Store.state, source.id), source)
     url = decide.fetch_url(source.url, state)
     interval = source.interval or pipeline.settings.interval
     try:

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aggregator import decide
+from aggregator.models import SourceKind
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -73,13 +74,14 @@ def test_dates_that_are_not_believed() -> None:
         2020, 5, 1, tzinfo=UTC)
 
 
-def test_a_url_changed_in_the_config_starts_the_source_afresh() -> None:
+def test_a_source_read_otherwise_in_the_config_starts_afresh() -> None:
     from dataclasses import replace
 
-    from aggregator.models import SourceConfig, SourceState
+    from aggregator.models import HtmlSelectors, SourceConfig, SourceState
 
+    source = SourceConfig(id="verein", name="Verein", url="https://verein.example/alt.xml")
     before = SourceState(
-        id="verein", url="https://verein.example/alt.xml", etag='"7"',
+        id="verein", reading=decide.reading_key(source), etag='"7"',
         last_modified="Thu, 12 Mar 2026 10:00:00 GMT", body_hash="h" * 64,
         moved_to="https://verein.example/x.xml", moved_from="https://verein.example/alt.xml",
         last_fetch=NOW, last_success=NOW - timedelta(days=3), last_error="HTTP 410 Gone",
@@ -87,16 +89,23 @@ def test_a_url_changed_in_the_config_starts_the_source_afresh() -> None:
         next_fetch=NOW + timedelta(hours=20), feed_title="Verein", warning="odd dates",
         discovered_url="https://verein.example/feed/", discovered_from="https://verein.example/",
         unparsed_dates=2, entry_count=12)
-    fresh = decide.for_source(before, "https://verein.example/neu.xml")
-    assert fresh == SourceState(
-        id="verein", url="https://verein.example/neu.xml", last_fetch=NOW,
-        last_success=NOW - timedelta(days=3), feed_title="Verein", entry_count=12)
-    assert decide.is_due(fresh, NOW)
-    assert decide.for_source(before, "https://verein.example/alt.xml") is before
-    # a state saved before URLs were recorded is taken as made for the configured one
-    unknown = replace(before, url=None)
-    assert decide.for_source(unknown, "https://verein.example/neu.xml") == replace(
-        before, url="https://verein.example/neu.xml")
-    sources = [SourceConfig(id="verein", name="Verein", url="https://verein.example/neu.xml"),
-               SourceConfig(id="neu", name="Neu", url="https://neu.example/feed.xml")]
-    assert decide.for_sources(sources, {"verein": before}) == {"verein": fresh}
+    assert decide.for_source(before, source) is before
+    # what is only published, or when, changes nothing
+    same = replace(source, name="Verein e.V.", tags=("partner",), priority=2,
+                   interval=timedelta(hours=2), content="full", merge=False)
+    assert decide.for_source(before, same) is before
+    # another URL, kind, selectors or language setting: a new start
+    page = replace(source, kind=SourceKind.HTML, html=HtmlSelectors(item="li", title="a"))
+    for changed in (replace(source, url="https://verein.example/neu.xml"), page,
+                    replace(page, html=HtmlSelectors(item="article", title="h2")),
+                    replace(source, language="tr"), replace(source, language_param="lang")):
+        fresh = decide.for_source(before, changed)
+        assert fresh == SourceState(
+            id="verein", reading=decide.reading_key(changed), last_fetch=NOW,
+            last_success=NOW - timedelta(days=3), feed_title="Verein", entry_count=12)
+        assert decide.is_due(fresh, NOW)
+    # a state saved before readings were recorded is taken as made for the source as is
+    unknown = replace(before, reading=None)
+    assert decide.for_source(unknown, source) == before
+    other = SourceConfig(id="neu", name="Neu", url="https://neu.example/feed.xml")
+    assert decide.for_sources([source, other], {"verein": unknown}) == {"verein": before}

@@ -220,3 +220,25 @@ def test_canonical_link_drops_fragment_and_tracking() -> None:
     assert canonical_link("HTTPS://Miso.Example/a/?utm_source=x&id=3&fbclid=1#top") == (
         "https://miso.example/a/?id=3")
     assert canonical_link("https://miso.example") == "https://miso.example/"
+
+
+def test_fixed_selectors_read_the_page_at_once(server: FixtureServer, tmp_path: Path) -> None:
+    """A partner's page read with a wrong title selector (the teaser came out as the
+    title); the operator fixes it in feeds.toml: the next fetch reads the page with it,
+    though the page has not changed. Before, the page's ETag got a 304 (or its
+    unchanged bytes were not read again) until the partner published something."""
+    name = "joomla-blog.html"
+    right = PAGES[name]["html"]
+    route = page_route(name)
+    route.etag = '"page-1"'
+    source = {**html_source(server, name, "kargah"), "html": {**right, "title": right["summary"]}}
+    server.routes[PAGES[name]["path"]] = route
+    titles = [entry["title"] for entry in PAGES[name]["entries"]]
+    settings = settings_for(tmp_path, [source])
+    (first,) = fetch(settings)[0]
+    assert first.outcome == "ok"
+    assert not set(titles) & {row["title"] for row in rows(settings, "kargah")}
+    fixed = settings_for(tmp_path, [{**source, "html": right}])
+    (second,) = fetch(fixed)[0]
+    assert (second.outcome, second.status) == ("ok", 200), second.error
+    assert set(titles) <= {row["title"] for row in rows(fixed, "kargah")}

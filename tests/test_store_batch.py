@@ -208,7 +208,7 @@ def test_a_sources_state_is_saved_and_read_back_whole(tmp_path: Path) -> None:
             feed_id="urn:kargah", feed_updated=NOW, warning="3 dates unreadable",
             discovered_url="https://kargah.example/feed/",
             discovered_from="https://kargah.example/", unparsed_dates=3,
-            url="https://kargah.example/alt.xml")
+            reading="0123456789abcdef")
         store.begin_batch()
         store.save(first, None, NOW)
         store.end_batch()
@@ -218,7 +218,7 @@ def test_a_sources_state_is_saved_and_read_back_whole(tmp_path: Path) -> None:
             first, etag=None, last_modified=None, body_hash="b" * 64, moved_to=None,
             last_fetch=later, last_error=None, last_error_code=None, last_error_at=None,
             failures=0, next_fetch=later, retired=False, feed_updated=None, warning=None,
-            unparsed_dates=0, url="https://kargah.example/neu.xml")
+            unparsed_dates=0, reading="fedcba9876543210")
         store.save(second, None, later)
         assert store.state("kargah") == second
         assert store.state("faust") == SourceState(id="faust")  # never saved
@@ -273,20 +273,21 @@ def test_an_older_database_loses_the_unread_entry_indexes(tmp_path: Path) -> Non
         store.close()
 
 
-def test_an_older_databases_sources_get_a_url_that_is_not_known_yet(tmp_path: Path) -> None:
-    """m012: states saved before it have no URL (None: taken as made for the configured
-    URL, see aggregator.decide.for_source); the next save records it."""
+def test_an_older_databases_sources_get_a_reading_that_is_not_known_yet(
+        tmp_path: Path) -> None:
+    """m012: states saved before it do not say how the source was read (None: taken as
+    the source as configured, see aggregator.decide.for_source); the next save does."""
     path = tmp_path / "aggregator.db"
     db = sqlite_utils.Database(path)
-    store_module.migrations.apply(db, stop_before="m012_source_urls")
+    store_module.migrations.apply(db, stop_before="m012_source_readings")
     db.execute("INSERT INTO sources (id, etag) VALUES ('kargah', '\"1\"')")
     db.conn.commit()
     db.close()
     store = Store.open(path)
     try:
         assert store.state("kargah") == SourceState(id="kargah", etag='"1"')
-        store.save(SourceState(id="kargah", url="https://kargah.example/feed/"), None, NOW)
-        assert store.state("kargah").url == "https://kargah.example/feed/"
+        store.save(SourceState(id="kargah", reading="0123456789abcdef"), None, NOW)
+        assert store.state("kargah").reading == "0123456789abcdef"
     finally:
         store.close()
 
