@@ -253,7 +253,7 @@ def remove(settings: Settings, names: tuple[str, ...], reason: str) -> None:
             console.say(f"removed {entry.uid} of {entry.source_id}: {entry.title}")
     if report is not None:
         console.say(f"published {len(report.written)} changed files, removed "
-                    f"{len(report.removed)} archive pages, in {settings.output_dir}")
+                    f"{len(report.removed)} no longer published, in {settings.output_dir}")
     if not all(removed.values()):
         sys.exit(1)
 

@@ -25,6 +25,7 @@ publish from scratch (``tests/test_incremental_publish.py``).
 
 from __future__ import annotations
 
+import ast
 import fcntl
 import functools
 import heapq
@@ -123,7 +124,7 @@ class FeedSpec:
 class PublishReport:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)  # archive pages past the last one
+    removed: list[str] = field(default_factory=list)  # files no longer published
     duration: float = 0.0
     cpu: float = 0.0  # seconds of processor time (of the thread that published)
 
@@ -234,6 +235,10 @@ def _publish(reader: EntryReader, settings: Settings, changes: PublishChanges,
                                                  settings.sources))
     else:
         output.report.unchanged.append("sources.opml")
+    for code in _gone(output.known.get(LANGUAGES), languages):
+        stem = f"lang/{code}"
+        output.drop(stem, [*_paths(stem, [f"{stem}.html"]), f"index.{code}.html"])
+        output.forget_archives(stem, 0)
     _publish_events(reader, settings, output, datetime.now(UTC))
     output.commit()  # every file written: made durable, then renamed into place
     output.remember(PUBLISHED, context.fingerprint)
@@ -293,6 +298,7 @@ class _Part:
     pending: dict[Path, Path]
     digests: dict[str, str]
     forget: list[str]
+    gone: list[str]
     written: list[str]
     unchanged: list[str]
 
@@ -337,8 +343,8 @@ def _render_part(open_reader: Callable[[], EntryReader], settings: Settings,
         except BaseException:
             output.abort()
             raise
-        return _Part(dict(output.pending), output.digests, output.forget, report.written,
-                     report.unchanged)
+        return _Part(dict(output.pending), output.digests, output.forget, output.gone,
+                     report.written, report.unchanged)
     finally:
         reader.close()
 
@@ -450,6 +456,14 @@ def _shown(rows: Sequence[tuple[int, int, str, str]]) -> str:
     """Which items a document shows, through which entries (what else an item shows
     changes only with a change the log has)."""
     return " ".join(f"{row[0]}:{row[1]}" for row in rows)
+
+
+def _gone(published: str | None, languages: Sequence[str]) -> list[str]:
+    """The languages the last publish had feeds for and this one has no entry in (its
+    last entries were removed, or read as another language): their documents go, as a
+    publish from scratch would not make them."""
+    before = ast.literal_eval(published) if published else []
+    return [code for code in before if code not in languages]
 
 
 def _paths(stem: str, pages: Sequence[str]) -> list[str]:
@@ -644,7 +658,8 @@ class _Output:
         self.known = known
         self.report = report
         self.digests: dict[str, str] = {}
-        self.forget: list[str] = []
+        self.forget: list[str] = []  # documents no longer published (their stems)...
+        self.gone: list[str] = []  # ...and their files, which commit() deletes
         self._present: set[str] | None = None  # the files under root, found by one walk
         self._pending: dict[Path, Path] = {}  # target -> its new bytes, not yet in place
         self.archives: dict[str, list[str]] = {}  # feed stem -> its archive pages' stems
@@ -714,11 +729,18 @@ class _Output:
         if self.known.get(stem) != digest:
             self.digests[stem] = digest
 
+    def drop(self, stem: str, paths: Iterable[str]) -> None:
+        """A document no longer published: its digest is forgotten, and :meth:`commit`
+        deletes its files."""
+        self.forget.append(stem)
+        self.gone += paths
+
     def forget_archives(self, feed: str, count: int) -> None:
         """Archive pages past the last one (after entries were removed) are not
-        published any more: forget their digests, and :meth:`commit` removes them."""
-        self.forget += [stem for stem in self.archives.get(feed, ())
-                        if int(stem.rsplit("/", 1)[1]) > count]
+        published any more."""
+        for stem in self.archives.get(feed, ()):
+            if int(stem.rsplit("/", 1)[1]) > count:
+                self.drop(stem, [stem + ".atom"])
 
     def write(self, relative: str, data: bytes) -> None:
         """Write a file unless it holds these bytes already: into a temporary file
@@ -740,11 +762,10 @@ class _Output:
         crash. A few files are synced one by one; many (a full publish) at once with
         one ``sync`` of everything, cheaper than thousands of fsync calls, but also
         flushing whatever else the system has not written yet. Then the files of
-        archive pages no longer published go (the last page no longer links them)."""
+        documents no longer published go (no document left links them)."""
         if self._pending:
             self._put_in_place()
-        for stem in self.forget:
-            relative = f"{stem}.atom"
+        for relative in self.gone:
             try:
                 (self.root / relative).unlink(missing_ok=True)
             except OSError as error:
@@ -781,6 +802,7 @@ class _Output:
         self._pending.update(part.pending)
         self.digests.update(part.digests)
         self.forget += part.forget
+        self.gone += part.gone
         self.report.written += part.written
         self.report.unchanged += part.unchanged
 

@@ -332,6 +332,9 @@ def _migrate(db: sqlite_utils.Database) -> None:
     db.conn.execute("COMMIT")
 
 
+#: what saving compares of a stored entry with the same entry read again
+_KNOWN = "id, key, content_hash, first_seen, published, updated, language"
+
 class Store:
     """The aggregator's database. Not thread-safe: use one per thread."""
 
@@ -567,6 +570,16 @@ class Store:
                 self.db.table("entries").update(row.pop("id"), row)
                 updated += before["content_hash"] != entry.content_hash
                 unchanged += before["content_hash"] == entry.content_hash
+            elif before["language"] != entry.language:
+                # the same text read otherwise (the source's language setting changed, or
+                # the portal's languages): it moves to its language's feeds, and its
+                # dates stay, for nothing a reader sees in it changed
+                self.db.conn.execute(
+                    "UPDATE entries SET language = ?, language_origin = ?, "
+                    "language_confidence = ? WHERE id = ?",
+                    [entry.language, entry.language_origin, entry.language_confidence,
+                     before["id"]])
+                unchanged += 1
             else:
                 unchanged += 1
         self.db.conn.executemany("INSERT INTO stories (id, uid, created) VALUES (?, ?, ?)",
@@ -666,7 +679,7 @@ class Store:
         if not entry.link:
             return None
         for row in self._select(
-                "SELECT id, key, content_hash, first_seen, published, updated FROM entries "
+                f"SELECT {_KNOWN} FROM entries "
                 "WHERE source_id = ? AND link = ? AND content_hash = ?",
                 [source_id, entry.link, entry.content_hash]):
             if row["key"] not in present:
@@ -766,8 +779,8 @@ class Store:
         for chunk in _chunks(keys):
             marks = ",".join("?" * len(chunk))
             for row in self._select(
-                f"SELECT id, key, content_hash, first_seen, published, updated FROM entries "
-                f"WHERE source_id = ? AND key IN ({marks})", [source_id, *chunk]):
+                f"SELECT {_KNOWN} FROM entries WHERE source_id = ? AND key IN ({marks})",
+                [source_id, *chunk]):
                 known[row["key"]] = row
         return known
 

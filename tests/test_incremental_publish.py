@@ -175,6 +175,20 @@ def test_incremental_publish_equals_a_publish_from_scratch(
     assert "source/neu.atom" in outputs and "lang/fa.atom" in outputs
     assert outputs == from_scratch(settings, tmp_path / "scratch-new-source")
 
+    # the only Persian partner's entries removed: Persian has no feeds any more
+    store = Store.open(settings.database)
+    try:
+        for row in list(store.rows("SELECT uid FROM entries WHERE source_id = 'neu'")):
+            assert store.remove(row["uid"], "test", datetime.now(UTC))
+    finally:
+        store.close()
+    report = publish_once(settings)
+    outputs = tree(settings.output_dir)
+    assert "lang/fa.atom" in report.removed and "index.fa.html" in report.removed
+    assert not any(path.startswith(("lang/fa", "archive/lang/fa", "index.fa"))
+                   for path in outputs)
+    assert outputs == from_scratch(settings, tmp_path / "scratch-no-persian")
+
 
 def test_a_change_renders_only_the_documents_it_reaches(
         portal: Settings, server: FixtureServer) -> None:

@@ -272,3 +272,37 @@ def test_a_source_given_a_new_url_starts_afresh(server: FixtureServer, tmp_path:
 
     # from now on the new URLs' own validators
     assert [result.outcome for result in fetch(moved)[0]] == ["not_modified", "not_modified"]
+
+
+def test_a_corrected_language_setting_moves_the_entries_it_decided(
+        server: FixtureServer, tmp_path: Path) -> None:
+    """Items too short to identify take the source's `language`. The operator corrects
+    it in feeds.toml: the next fetch reads them again and they move to the right
+    language's feed; their dates stay (nothing a reader sees in them changed)."""
+    items = "".join(f"<item><guid>n{n}</guid><title>Nr. {n}</title>"
+                    f"<link>https://verein.example/{n}</link>"
+                    f"<pubDate>Mon, 0{n} Mar 2026 10:00:00 +0100</pubDate></item>"
+                    for n in (1, 2))
+    body = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>Verein</title><link>https://verein.example/</link>"
+            f"<description>d</description>{items}</channel></rss>").encode()
+    url = server.add("/verein.xml", Route(body=body, etag='"v1"',
+                                          headers={"Content-Type": "application/rss+xml"}))
+    source = {"id": "verein", "name": "Verein", "url": url, "language": "de"}
+    settings = load_settings(tmp_path, [source], languages=["de", "tr"])
+    fetch(settings)
+    before = stored(settings, "verein")
+    assert [row["language"] for row in before] == ["de", "de"]
+    corrected = load_settings(tmp_path, [{**source, "language": "tr"}], languages=["de", "tr"])
+    (result,), report = fetch(corrected)
+    assert (result.outcome, result.counts.new, result.counts.updated) == ("ok", 0, 0)
+    after = stored(corrected, "verein")
+    assert [row["language"] for row in after] == ["tr", "tr"]
+    assert [(row["published"], row["updated"]) for row in after] == [
+        (row["published"], row["updated"]) for row in before]
+    assert report is not None
+    turkish = feedparser.parse((corrected.output_dir / "lang/tr.atom").read_bytes())
+    assert sorted(entry.title for entry in turkish.entries) == ["Nr. 1", "Nr. 2"]
+    # no German entry is left: the German feeds go (a publish from scratch has none)
+    assert not (corrected.output_dir / "lang/de.atom").exists()
+    assert not (corrected.output_dir / "index.de.html").exists()
