@@ -189,6 +189,16 @@ def test_incremental_publish_equals_a_publish_from_scratch(
                    for path in outputs)
     assert outputs == from_scratch(settings, tmp_path / "scratch-no-persian")
 
+    # fewer entries per document: every feed is cut into more, shorter archive pages
+    shorter = dataclasses.replace(settings, max_entries=3)
+    publish_once(shorter)
+    assert tree(shorter.output_dir) == from_scratch(shorter, tmp_path / "scratch-shorter")
+    # more: fewer pages, and the pages past the new last one go
+    longer = dataclasses.replace(settings, max_entries=8)
+    report = publish_once(longer)
+    assert any(path.startswith("archive/") for path in report.removed)
+    assert tree(longer.output_dir) == from_scratch(longer, tmp_path / "scratch-longer")
+
 
 def test_a_change_renders_only_the_documents_it_reaches(
         portal: Settings, server: FixtureServer) -> None:
