@@ -34,9 +34,10 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from .decide import for_sources
 from .language import primary_code
 from .metrics import Metrics
-from .models import Settings
+from .models import Settings, SourceState
 from .pages import sources_page
 from .store import Store
 
@@ -209,6 +210,14 @@ def create_app(settings: Settings, metrics: Metrics | None = None,
     def open_store() -> Store:
         return Store.open(settings.database)
 
+    def read_states() -> dict[str, SourceState]:
+        """The configured sources' states, as the worker goes on from them."""
+        store = open_store()
+        try:
+            return for_sources(settings.sources, store.states())
+        finally:
+            store.close()
+
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok\n")
 
@@ -227,19 +236,11 @@ def create_app(settings: Settings, metrics: Metrics | None = None,
         return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
     async def metrics_endpoint(request: Request) -> Response:
-        store = await asyncio.to_thread(open_store)
-        try:
-            metrics.observe_states(await asyncio.to_thread(store.states))
-        finally:
-            store.close()
+        metrics.observe_states(await asyncio.to_thread(read_states))
         return Response(metrics.render(), media_type=metrics.content_type)
 
     async def sources(request: Request) -> Response:
-        store = await asyncio.to_thread(open_store)
-        try:
-            states = await asyncio.to_thread(store.states)
-        finally:
-            store.close()
+        states = await asyncio.to_thread(read_states)
         page = sources_page(settings.title, settings.base_url, settings.sources, states,
                             datetime.now(UTC))
         return HTMLResponse(page, headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})

@@ -220,3 +220,22 @@ def test_remove_takes_entries_out_of_every_output_for_good(server: FixtureServer
                          wanted.id, cwd=tmp_path)
     assert unknown.returncode == 1
     assert "urn:uuid:00000000-0000-0000-0000-000000000000: no such entry" in unknown.stderr
+
+
+def test_sources_shows_a_fixed_url_without_the_old_error(server: FixtureServer,
+                                                         tmp_path: Path) -> None:
+    """The operator fixes a failing partner's URL: the health table no longer shows the
+    old URL's error (the worker starts that source afresh)."""
+    write_config(tmp_path, partners(server))
+    aggregator("fetch", cwd=tmp_path)
+    fixed = [{**source, "url": server.add("/gone-fixed", feed_route("uk-rss2.xml"))}
+             if source["id"] == "gone" else source for source in partners(server)]
+    before = aggregator("sources", cwd=tmp_path)
+    write_config(tmp_path, fixed)
+    after = aggregator("sources", cwd=tmp_path)
+
+    def row(run: subprocess.CompletedProcess[str]) -> str:
+        return next(line for line in run.stdout.splitlines() if "│ gone" in line)
+
+    assert "HTTP 404" in row(before)
+    assert "HTTP 404" not in row(after)
