@@ -261,8 +261,8 @@ def m011_fewer_entry_indexes(db: sqlite_utils.Database) -> None:
 @migrations()
 def m012_source_readings(db: sqlite_utils.Database) -> None:
     """Each source's state records how feeds.toml said to fetch and read the source
-    when it was made, so that a source the operator changes (another URL, kind or
-    selectors) starts afresh (:func:`aggregator.decide.for_source`)."""
+    when it was made, so that a source the operator changes (another URL, kind,
+    selectors or language settings) starts afresh (:func:`aggregator.decide.for_source`)."""
     db.execute("ALTER TABLE sources ADD COLUMN reading TEXT")
 
 _STATE_FIELDS = [f.name for f in dataclasses.fields(SourceState) if f.name != "entry_count"]
@@ -334,6 +334,7 @@ def _migrate(db: sqlite_utils.Database) -> None:
 
 #: what saving compares of a stored entry with the same entry read again
 _KNOWN = "id, key, content_hash, first_seen, published, updated, language"
+
 
 class Store:
     """The aggregator's database. Not thread-safe: use one per thread."""
