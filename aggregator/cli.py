@@ -3,7 +3,8 @@ exit codes); what the commands show is in :mod:`aggregator.console`.
 
 Exit codes: 0 the command ran (also when some sources failed: their errors are
 reported), 1 the database or the outputs cannot be used (or ``check URL`` found it
-unusable, or ``remove`` found no such entry), 2 a usage or configuration error.
+unusable, or ``remove`` or ``restore`` found no such entry), 2 a usage or configuration
+error.
 """
 
 from __future__ import annotations
@@ -255,6 +256,36 @@ def remove(settings: Settings, names: tuple[str, ...], reason: str) -> None:
         console.say(f"published {len(report.written)} changed files, removed "
                     f"{len(report.removed)} no longer published, in {settings.output_dir}")
     if not all(removed.values()):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("uids", nargs=-1, required=True, metavar="ID...")
+@with_settings
+def restore(settings: Settings, uids: tuple[str, ...]) -> None:
+    """Take back `aggregator remove`: each ID is a removed entry's id (urn:uuid:..., as
+    remove printed it). Its partner's feed is read again now, and the entry comes
+    back if the feed still has it.
+
+    Exits 1 when an ID is no removed entry's."""
+    from .service import restore_entries
+
+    logs.setup(logging.WARNING, stream=sys.stderr)
+    restored, results, report = restore_entries(settings, uids)
+    fetched = {result.source_id: result for result in results}
+    for uid, source_id in restored.items():
+        if source_id is None:
+            console.warn(f"{uid}: no removed entry has this id; nothing restored")
+        elif source_id not in fetched:
+            console.warn(f"{uid}: restored, but its source {source_id} is not in "
+                          f"{settings.config_path}; it comes back with the source")
+        else:
+            result = fetched[source_id]
+            console.say(f"restored {uid} of {source_id}: its feed read again, "
+                        f"{result.error or f'{result.counts.new} new'}")
+    if report is not None:
+        console.say(f"published {len(report.written)} changed files in {settings.output_dir}")
+    if None in restored.values():
         sys.exit(1)
 
 

@@ -107,6 +107,24 @@ def remove_entries(settings: Settings, names: Sequence[str], reason: str
     return removed, report
 
 
+def restore_entries(settings: Settings, uids: Sequence[str]
+                    ) -> tuple[dict[str, str | None], list[UpdateResult], PublishReport | None]:
+    """Take back removals (:func:`remove_entries`) by entry id, then fetch the sources
+    they came from now, so each entry comes back at once if its feed still has it.
+    Returns each id's source (None: no removed entry has that id), the fetches and the
+    publish, if anything changed."""
+    store = Store.open(settings.database)
+    try:
+        restored = {uid: store.restore(uid if uid.startswith("urn:uuid:") else f"urn:uuid:{uid}")
+                    for uid in uids}
+    finally:
+        store.close()
+    sources = [source for source in settings.sources if source.id in restored.values()]
+    results, report = run(fetch_once(settings, sources, include_retired=True)) \
+        if sources else ([], None)
+    return restored, results, report
+
+
 def publish(store: Store, settings: Settings) -> PublishReport:
     from .publish import publish_all
 

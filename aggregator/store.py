@@ -721,6 +721,27 @@ class Store:
                                                pk=("source_id", "key"))
         return True
 
+    def restore(self, uid: str) -> str | None:
+        """Take back a removal: the entry's tombstone goes, and its source is read in
+        full at its next fetch (no validators, no body hash), which stores the entry
+        again if the feed still has it. Returns the source's id; None when no removed
+        entry has this id."""
+        self._not_in_batch("restore")
+        for row in list(self._select("SELECT source_id, key FROM tombstones")):  # few rows
+            if entry_uid(row["source_id"], row["key"]) == uid:
+                with self._writing():
+                    self.db.execute("DELETE FROM tombstones WHERE source_id = ? AND key = ?",
+                                    [row["source_id"], row["key"]])
+                    # the story the removed entry was left in, named by its id: the entry
+                    # will found it anew (no entry is in it, so no other id can be)
+                    self.db.execute("DELETE FROM stories WHERE uid = ? AND NOT EXISTS "
+                                    "(SELECT 1 FROM entries WHERE story_id = stories.id)",
+                                    [uid])
+                    self.db.execute("UPDATE sources SET etag = NULL, last_modified = NULL, "
+                                    "body_hash = NULL WHERE id = ?", [row["source_id"]])
+                return str(row["source_id"])
+        return None
+
     def separate(self, uids: Iterable[str] = (), source_ids: Iterable[str] = ()) -> int:
         """Take entries (by id, or all of some sources) out of stories they share with
         other partners: the operator's override of a wrong merge. Idempotent."""

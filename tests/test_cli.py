@@ -222,6 +222,31 @@ def test_remove_takes_entries_out_of_every_output_for_good(server: FixtureServer
     assert "urn:uuid:00000000-0000-0000-0000-000000000000: no such entry" in unknown.stderr
 
 
+def test_restore_takes_a_removal_back(server: FixtureServer, tmp_path: Path) -> None:
+    """A post removed by mistake: `aggregator restore` with the id `remove` printed
+    reads the partner's feed again (it answered 304 before) and the post is back, under
+    its old id (the story it was left in, named by that id, is founded anew)."""
+    import feedparser
+
+    write_config(tmp_path, partners(server))
+    aggregator("fetch", cwd=tmp_path)
+    feed = tmp_path / "data/public/feed.atom"
+    removed = aggregator("remove", "https://kargah.example/aktuelles/125", cwd=tmp_path)
+    uid = removed.stdout.split()[1]
+    assert uid.startswith("urn:uuid:") and "Behördengängen" not in feed.read_text("utf-8")
+    assert "kargah: not modified (304)" in aggregator("fetch", cwd=tmp_path).stdout
+
+    run = aggregator("restore", uid, "urn:uuid:00000000-0000-0000-0000-000000000000",
+                     cwd=tmp_path)
+    assert run.returncode == 1  # the second id was never removed
+    assert f"restored {uid} of kargah: its feed read again, 1 new" in run.stdout
+    assert "urn:uuid:00000000-0000-0000-0000-000000000000: no removed entry" in run.stderr
+    titles = [entry.title for entry in feedparser.parse(feed.read_bytes()).entries]
+    assert "Beratung & Begleitung bei Behördengängen" in titles
+    assert next(entry.id for entry in feedparser.parse(feed.read_bytes()).entries
+                if entry.title.startswith("Beratung")) == uid  # the same id as before
+
+
 def test_sources_shows_a_fixed_url_without_the_old_error(server: FixtureServer,
                                                          tmp_path: Path) -> None:
     """The operator fixes a failing partner's URL: the health table no longer shows the

@@ -287,3 +287,32 @@ def test_stories_command_shows_copies_and_reasons(partners: Settings, tmp_path: 
                                 cwd=tmp_path, env={**env, "COLUMNS": "250"},
                                 capture_output=True, text=True, timeout=60)
     assert "Neue Alphabetisierungskurse" in everything.stdout
+
+
+def test_a_restored_founder_joins_its_story_again(partners: Settings) -> None:
+    """The city's release founded the story the others joined; removed, the others keep
+    the story; restored, the city's copy comes back into it: one story again."""
+    from aggregator.service import remove_entries, restore_entries
+
+    for source in ("city", "miso", "kargah"):
+        fetch(partners, source)
+    store = Store.open(partners.database)
+    try:
+        (city,) = store.rows("SELECT uid FROM entries WHERE source_id = 'city'")
+    finally:
+        store.close()
+    removed, _ = remove_entries(partners, [city["uid"]], "by mistake")
+    assert [entry.source_id for entry in removed[city["uid"]]] == ["city"]
+    restored, results, _ = restore_entries(partners, [city["uid"]])
+    assert restored == {city["uid"]: "city"}
+    assert [(result.outcome, result.counts.new) for result in results] == [("ok", 1)]
+    store = Store.open(partners.database)
+    try:
+        stories = {row["source_id"]: row["story"] for row in store.rows(
+            "SELECT e.source_id, s.uid AS story FROM entries e "
+            "JOIN stories s ON s.id = e.story_id WHERE e.title LIKE '%Integrationsbeirat%'")}
+    finally:
+        store.close()
+    assert set(stories) == {"city", "miso", "kargah"}
+    assert len(set(stories.values())) == 1  # one story again
+    assert len(entries(partners.output_dir / "feed.atom")) == 2
