@@ -3,8 +3,8 @@ exit codes); what the commands show is in :mod:`aggregator.console`.
 
 Exit codes: 0 the command ran (also when some sources failed: their errors are
 reported), 1 the database or the outputs cannot be used (or ``check URL`` found it
-unusable, or ``remove`` or ``restore`` found no such entry), 2 a usage or configuration
-error.
+unusable, or ``remove`` or ``restore`` found nothing to do for a name), 2 a usage or
+configuration error.
 """
 
 from __future__ import annotations
@@ -241,14 +241,21 @@ def remove(settings: Settings, names: tuple[str, ...], reason: str) -> None:
     """Remove entries for good (a partner asked): each ID_OR_LINK is an entry's id
     (urn:uuid:..., as in its partner's feed) or its link (every copy of that page).
     They do not come back with their feed; the outputs are published without them.
+    A link that several entries of one partner share (a listing page) removes
+    nothing: they are listed, to be named by id.
 
-    Exits 1 when a name matches no entry."""
+    Exits 1 when a name removes nothing."""
     from .service import remove_entries
 
     logs.setup(logging.WARNING, stream=sys.stderr)
-    removed, report = remove_entries(settings, names, reason)
+    removed, too_wide, report = remove_entries(settings, names, reason)
     for name, entries in removed.items():
-        if not entries:
+        if name in too_wide:
+            console.warn(f"{name}: {len(too_wide[name])} entries link to this page (a "
+                         "listing page?); nothing removed. Name the one you mean by its id:")
+            for entry in too_wide[name]:
+                console.warn(f"  {entry.uid} of {entry.source_id}: {entry.title}")
+        elif not entries:
             console.warn(f"{name}: no such entry (or removed already); nothing removed")
         for entry in entries:
             console.say(f"removed {entry.uid} of {entry.source_id}: {entry.title}")

@@ -80,31 +80,39 @@ def publish_once(settings: Settings) -> PublishReport:
 
 
 def remove_entries(settings: Settings, names: Sequence[str], reason: str
-                   ) -> tuple[dict[str, list[EntryRef]], PublishReport | None]:
+                   ) -> tuple[dict[str, list[EntryRef]], dict[str, list[EntryRef]],
+                              PublishReport | None]:
     """Remove for good the entries an operator names (a partner asked, or the law
     does): each name an entry id (``urn:uuid:...``, the prefix may be left out) or a
     link (every stored copy of that page, in any spelling with the same canonical
     URL). A tombstone keeps each from coming back with its feed; then the outputs
-    are published without them (archive pages included). Returns what each name
-    removed (nothing: no such entry) and the publish, if anything went."""
+    are published without them (archive pages included). A link that several entries
+    of one partner share (a listing page its feed gives for every item) removes
+    nothing: those are named by id. Returns what each name removed (nothing: no such
+    entry), the entries of the links that were too wide, and the publish, if anything
+    went."""
     from .urls import canonical_url, is_http_url
 
     store = Store.open(settings.database)
     try:
         now = datetime.now(UTC)
         removed: dict[str, list[EntryRef]] = {}
+        too_wide: dict[str, list[EntryRef]] = {}
         for name in names:
             found = store.entries_named(
                 uid=name if name.startswith("urn:uuid:") else f"urn:uuid:{name}",
                 canonical_link=canonical_url(name) if is_http_url(name) else None)
             removed[name] = []
+            if len({entry.source_id for entry in found}) < len(found):
+                too_wide[name] = found
+                continue
             for entry in found:
                 if store.remove(entry.uid, reason, now):  # (not if an earlier name did)
                     removed[name].append(entry)
         report = publish(store, settings) if any(removed.values()) else None
     finally:
         store.close()
-    return removed, report
+    return removed, too_wide, report
 
 
 def restore_entries(settings: Settings, uids: Sequence[str]

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from conftest import feed_route, write_config
-from httpfixture import FixtureServer
+from httpfixture import FixtureServer, Route
 
 
 def aggregator(*args: str, cwd: Path, env: dict[str, str] | None = None
@@ -264,3 +264,32 @@ def test_sources_shows_a_fixed_url_without_the_old_error(server: FixtureServer,
 
     assert "HTTP 404" in row(before)
     assert "HTTP 404" not in row(after)
+
+
+def test_remove_by_a_link_every_item_shares_removes_nothing(server: FixtureServer,
+                                                             tmp_path: Path) -> None:
+    """A feed that gives its listing page as every item's link: removing by that link
+    would take the partner's whole feed down. It removes nothing and lists the entries
+    to choose from by id."""
+    items = "".join(f"<item><guid>v{n}</guid><title>Termin {n} im Verein</title>"
+                    f"<link>https://verein.example/aktuelles</link>"
+                    f"<description>Einladung zu Termin {n} im Vereinsheim.</description>"
+                    f"</item>" for n in (1, 2, 3))
+    url = server.add("/verein", Route(body=(
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>V</title>'
+        f"<link>https://verein.example/</link><description>d</description>{items}"
+        "</channel></rss>").encode(), headers={"Content-Type": "application/rss+xml"}))
+    write_config(tmp_path, [{"id": "verein", "name": "Verein", "url": url}])
+    aggregator("fetch", cwd=tmp_path)
+    wide = aggregator("remove", "https://verein.example/aktuelles", cwd=tmp_path)
+    assert wide.returncode == 1
+    assert "3 entries link to this page" in wide.stderr and "nothing removed" in wide.stderr
+    ids = [line.split()[0] for line in wide.stderr.splitlines()
+           if line.startswith("  urn:uuid:")]
+    assert len(ids) == 3
+    feed = (tmp_path / "data/public/feed.atom").read_text(encoding="utf-8")
+    assert all(f"Termin {n} im Verein" in feed for n in (1, 2, 3))
+    one = aggregator("remove", ids[1], cwd=tmp_path)
+    assert one.returncode == 0, one.stderr
+    feed = (tmp_path / "data/public/feed.atom").read_text(encoding="utf-8")
+    assert [f"Termin {n} im Verein" in feed for n in (1, 2, 3)].count(True) == 2

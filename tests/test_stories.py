@@ -301,7 +301,7 @@ def test_a_restored_founder_joins_its_story_again(partners: Settings) -> None:
         (city,) = store.rows("SELECT uid FROM entries WHERE source_id = 'city'")
     finally:
         store.close()
-    removed, _ = remove_entries(partners, [city["uid"]], "by mistake")
+    removed, _, _ = remove_entries(partners, [city["uid"]], "by mistake")
     assert [entry.source_id for entry in removed[city["uid"]]] == ["city"]
     restored, results, _ = restore_entries(partners, [city["uid"]])
     assert restored == {city["uid"]: "city"}
