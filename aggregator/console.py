@@ -102,6 +102,9 @@ def sources_table(sources: Iterable[SourceConfig], states: dict[str, SourceState
                       _ago(state.last_success, now), error,
                       "never (retired)" if state.retired else _when(state.next_fetch, now))
     console.print(table)
+    if any(state.retired for state in states.values()):
+        say("A retired source (its server said 410 Gone) is tried once more by "
+            "`aggregator fetch ID`, and fetched again when its URL changes in feeds.toml.")
 
 
 def _escape(text: str) -> str:

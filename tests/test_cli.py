@@ -293,3 +293,15 @@ def test_remove_by_a_link_every_item_shares_removes_nothing(server: FixtureServe
     assert one.returncode == 0, one.stderr
     feed = (tmp_path / "data/public/feed.atom").read_text(encoding="utf-8")
     assert [f"Termin {n} im Verein" in feed for n in (1, 2, 3)].count(True) == 2
+
+
+def test_sources_says_how_a_retired_source_comes_back(server: FixtureServer,
+                                                      tmp_path: Path) -> None:
+    write_config(tmp_path, [{"id": "alt", "name": "Alt", "url": server.add(
+        "/alt", Route(status=410))}])
+    aggregator("fetch", cwd=tmp_path)
+    run = aggregator("sources", cwd=tmp_path)
+    assert run.returncode == 0
+    assert "retired" in run.stdout and "never (retired)" in run.stdout
+    assert "tried once more by `aggregator fetch ID`" in run.stdout
+    assert "when its URL changes in feeds.toml" in run.stdout
