@@ -114,9 +114,9 @@ def _is_calendar(body: bytes, content_type: str | None) -> bool:
     ).startswith(b"BEGIN:VCALENDAR")
 
 
-
 def _titled(title: str | None) -> str:
     return f"titled {title!r}" if title else "without a title"
+
 
 async def _check_page(report: Report, settings: Settings, fetcher: Fetcher,
                       fetched: FetchResult, language: str | None, now: datetime) -> None:

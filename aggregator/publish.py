@@ -451,7 +451,6 @@ def _feed_documents(spec: FeedSpec, index: Sequence[tuple[int, int, str, str]],
 _SYNC_EACH_UP_TO = 64
 
 
-
 def _shown(rows: Sequence[tuple[int, int, str, str]]) -> str:
     """Which items a document shows, through which entries (what else an item shows
     changes only with a change the log has)."""

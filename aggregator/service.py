@@ -100,7 +100,7 @@ def remove_entries(settings: Settings, names: Sequence[str], reason: str
         too_wide: dict[str, list[EntryRef]] = {}
         for name in names:
             found = store.entries_named(
-                uid=name if name.startswith("urn:uuid:") else f"urn:uuid:{name}",
+                uid=_entry_id(name),
                 canonical_link=canonical_url(name) if is_http_url(name) else None)
             removed[name] = []
             if len({entry.source_id for entry in found}) < len(found):
@@ -123,14 +123,18 @@ def restore_entries(settings: Settings, uids: Sequence[str]
     publish, if anything changed."""
     store = Store.open(settings.database)
     try:
-        restored = {uid: store.restore(uid if uid.startswith("urn:uuid:") else f"urn:uuid:{uid}")
-                    for uid in uids}
+        restored = {uid: store.restore(_entry_id(uid)) for uid in uids}
     finally:
         store.close()
     sources = [source for source in settings.sources if source.id in restored.values()]
     results, report = run(fetch_once(settings, sources, include_retired=True)) \
         if sources else ([], None)
     return restored, results, report
+
+
+def _entry_id(name: str) -> str:
+    """An entry id as an operator may type it: with or without ``urn:uuid:``."""
+    return name if name.startswith("urn:uuid:") else f"urn:uuid:{name}"
 
 
 def publish(store: Store, settings: Settings) -> PublishReport:

@@ -257,13 +257,13 @@ def m011_fewer_entry_indexes(db: sqlite_utils.Database) -> None:
     db.execute("DROP INDEX IF EXISTS idx_entries_language_published")
 
 
-
 @migrations()
 def m012_source_readings(db: sqlite_utils.Database) -> None:
     """Each source's state records how feeds.toml said to fetch and read the source
     when it was made, so that a source the operator changes (another URL, kind,
     selectors or language settings) starts afresh (:func:`aggregator.decide.for_source`)."""
     db.execute("ALTER TABLE sources ADD COLUMN reading TEXT")
+
 
 _STATE_FIELDS = [f.name for f in dataclasses.fields(SourceState) if f.name != "entry_count"]
 _DATE_FIELDS = {"last_fetch", "last_success", "last_error_at", "next_fetch", "feed_updated"}
@@ -320,16 +320,32 @@ def _migrate(db: sqlite_utils.Database) -> None:
     the first has just applied. Under the write lock (``BEGIN IMMEDIATE``, waiting up to
     ``busy_timeout``) the second finds nothing left to do; each migration is a
     savepoint in that transaction."""
-    if not migrations.pending(db):
-        return
-    db.conn.execute("BEGIN IMMEDIATE")
+    if migrations.pending(db):
+        with _immediate(db.conn):
+            migrations.apply(db)
+
+
+@contextmanager
+def _immediate(connection: sqlite3.Connection) -> Iterator[None]:
+    """The block as one write transaction, committed at its end, rolled back if it
+    fails. ``BEGIN IMMEDIATE`` takes the write lock at once, waiting (``busy_timeout``)
+    while another process writes. A plain ``BEGIN`` takes it at the first write, and if
+    the transaction has read before and another process has committed since, SQLite
+    refuses at once ("database is locked", no waiting): the transaction's snapshot is
+    out of date. That is what `aggregator fetch` beside a running `aggregator run` met."""
+    connection.execute("BEGIN IMMEDIATE")
     try:
-        migrations.apply(db)
+        yield
     except BaseException:
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
+        if connection.in_transaction:  # SQLite may have rolled back already
+            connection.execute("ROLLBACK")
         raise
-    db.conn.execute("COMMIT")
+    try:
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
 
 
 #: what saving compares of a stored entry with the same entry read again
@@ -397,36 +413,17 @@ class Store:
         return lost
 
     def _begin(self) -> None:
-        """Open a write transaction: ``BEGIN IMMEDIATE`` takes the write lock now, waiting
-        (``busy_timeout``) while another process writes. A plain ``BEGIN`` takes it at the
-        first write, and if the transaction has read before and another process has
-        committed since, SQLite refuses at once ("database is locked", no waiting): the
-        transaction's snapshot is out of date. That is what `aggregator fetch` beside a
-        running `aggregator run` met."""
+        """Open the batch's write transaction, taking the write lock now (see
+        :func:`_immediate`)."""
         self.db.conn.execute("BEGIN IMMEDIATE")
         self._batch_since = time.monotonic()
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        """A write transaction of its own (see :meth:`_begin`), or a savepoint in the open
-        one: all of the block or nothing."""
-        if self.db.conn.in_transaction:
-            with self.db.atomic():  # a savepoint
-                yield
-            return
-        self._begin()
-        try:
+        """A write transaction of its own (:func:`_immediate`), or a savepoint in the
+        open one: all of the block or nothing."""
+        with self.db.atomic() if self.db.conn.in_transaction else _immediate(self.db.conn):
             yield
-        except BaseException:
-            if self.db.conn.in_transaction:  # SQLite may have rolled back already
-                self.db.conn.execute("ROLLBACK")
-            raise
-        try:
-            self.db.conn.execute("COMMIT")
-        except BaseException:
-            if self.db.conn.in_transaction:
-                self.db.conn.execute("ROLLBACK")
-            raise
 
     def _commit(self) -> None:
         """Commit the open transaction, if any. If that fails (disk full), it is rolled
