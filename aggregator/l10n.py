@@ -1,5 +1,6 @@
-"""Dates and times as people read them, in their language. This module owns Babel
-(CLDR data: month names, orders and digits for every portal language).
+"""Dates, times and language names as people read them, in their language. This module
+owns Babel (CLDR data: month names, orders, digits and language names for every portal
+language).
 """
 
 from __future__ import annotations
@@ -21,6 +22,21 @@ def _locale(language: str | None) -> Locale:
         return Locale.parse(language or FALLBACK)
     except (UnknownLocaleError, ValueError):
         return Locale.parse(FALLBACK)
+
+
+@lru_cache(maxsize=256)
+def language_name(code: str) -> str | None:
+    """A language's name in that language (``Türkçe``, ``فارسی``), from the CLDR locale
+    of that language; None when CLDR has none for it. Read from the locale data that
+    dates are formatted with already: langcodes' table of names would cost a
+    publishing process another 16 MB."""
+    try:
+        locale = Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        return None
+    # kmr: CLDR's locale is "ku" (Kurmanji), named under that code
+    name: str | None = locale.languages.get(code) or locale.languages.get(locale.language)
+    return name
 
 
 def format_when(moment: datetime, language: str | None) -> str:

@@ -53,7 +53,13 @@ def primary_code(tag: str | None) -> str | None:
 
 @lru_cache(maxsize=256)
 def autonym(code: str) -> str:
-    """The language's name in that language, e.g. ``Türkçe``, ``فارسی``."""
+    """The language's name in that language, e.g. ``Türkçe``, ``فارسی``: CLDR's, through
+    Babel (:func:`aggregator.l10n.language_name`), else langcodes' (``prs``: ``فارسی
+    (افغانستان)``), else the code."""
+    from .l10n import language_name
+
+    if name := language_name(code):
+        return name
     language = _parse(code)
     return language.autonym() if language is not None else code
 

@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     calendar,
     dedupe,
     identify,
+    minhash,
     normalize,
     parse,
     reading,

@@ -20,7 +20,7 @@ Title and text are normalised and turned into sets of word shingles of
 ``SHINGLE_WORDS`` consecutive words within a sentence by :mod:`aggregator.storytext`;
 title and text are shingled separately, so an edited title only touches few shingles.
 The set is summarised by a MinHash of ``NUM_PERM`` permutations (datasketch 2's
-scheme ``affine32``, fixed seed, computed by :func:`_minhash`); the estimated
+scheme ``affine32``, fixed seed, computed by :mod:`aggregator.minhash`); the estimated
 Jaccard similarity of two signatures is the fraction of equal positions.  ``same_story`` uses the
 estimate only to skip clearly different pairs and then compares the exact
 shingle sets, the dates and numbers the texts name (:mod:`aggregator.storyfacts`),
@@ -44,8 +44,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 from urllib.parse import urlsplit
-
-import numpy as np
 
 from aggregator import storytext
 from aggregator.storyfacts import TextFacts, facts_of, slot_substitutions
@@ -82,7 +80,7 @@ ROWS: Final = 4
 #: Words per shingle.
 SHINGLE_WORDS: Final = 3
 _SEED: Final = 20240311
-_SCHEME: Final = "affine32"  # datasketch's name for the scheme of _minhash
+_SCHEME: Final = "affine32"  # datasketch's name for the scheme of minhash.signature
 
 #: Decision thresholds (see bench/dedup/RESULTS.md for how they were chosen),
 #: applied to the exact shingle sets of the pair.  Texts with at least
@@ -160,35 +158,6 @@ class Fingerprint:
 
 _BLOB: Final = struct.Struct(f"<HI{NUM_PERM}I")
 _SIGNATURE: Final = struct.Struct(f"<{NUM_PERM}I")
-
-
-@functools.cache
-def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    """The ``NUM_PERM`` affine permutations ``h -> a * h + b (mod 2**32)``, ``a`` odd, drawn
-    from ``_SEED`` exactly as datasketch 2's ``MinHash(scheme="affine32")`` draws them."""
-    generator = np.random.RandomState(_SEED)
-    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
-    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
-    return a, b
-
-
-def _minhash(hashes: np.ndarray) -> np.ndarray:
-    """The MinHash signature of 32-bit shingle hashes: datasketch 2's ``affine32`` scheme
-    (the MurmurHash3 finalizer as a pre-mix, then each permutation, the minimum of each),
-    written out here because importing datasketch imports scipy (about 60 MB in every
-    parser process and 0.6 s at start) for these few array operations. The test suite
-    checks against datasketch itself that the signatures are the same
-    (tests/test_similarity.py)."""
-    mixed = hashes ^ (hashes >> np.uint32(16))
-    mixed = mixed * np.uint32(0x85EBCA6B)
-    mixed = mixed ^ (mixed >> np.uint32(13))
-    mixed = mixed * np.uint32(0xC2B2AE35)
-    mixed = mixed ^ (mixed >> np.uint32(16))
-    a, b = _permutations()
-    result: np.ndarray = (mixed.reshape(-1, 1) * a + b).min(axis=0)
-    return result
-
-
 _EMPTY_SIGNATURE: Final = (_MAX_SIGNATURE_VALUE,) * NUM_PERM
 
 
@@ -205,18 +174,12 @@ _shingle_set: Final = functools.lru_cache(maxsize=256)(_shingles_of)
 
 def fingerprint(title: str, text: str) -> Fingerprint:
     """Fingerprint of an entry from its title and (plain or HTML) text."""
+    from aggregator import minhash  # numpy: only where fingerprints are made
+
     shingles = _shingles_of(title, text)
     if not shingles:
         return Fingerprint(_EMPTY_SIGNATURE, 0)
-    # datasketch's default hash (sha1_hash32: the first 4 bytes of SHA-1, little-endian)
-    # computed here for all shingles at once, without a Python call per shingle
-    digests = b"".join([_sha1(s.encode("utf-8")).digest() for s in shingles])
-    hashes = np.frombuffer(digests, dtype="<u4")[:: _SHA1_WORDS].astype(np.uint32)
-    return Fingerprint(tuple(_minhash(hashes).tolist()), len(shingles))
-
-
-_sha1: Final = hashlib.sha1
-_SHA1_WORDS: Final = hashlib.sha1().digest_size // 4
+    return Fingerprint(minhash.signature(shingles, count=NUM_PERM, seed=_SEED), len(shingles))
 
 
 _BAND_PERSON: Final = f"aggdedup{FINGERPRINT_VERSION}".encode()

@@ -95,3 +95,6 @@ def test_language_tags() -> None:
     assert primary_code("und") is None and primary_code("klingon") is None
     assert is_valid_tag("ckb") and not is_valid_tag("xx") and not is_valid_tag(" de")
     assert autonym("tr") == "Türkçe" and autonym("fa") == "فارسی"
+    assert autonym("kmr") == "kurdî (kurmancî)" and autonym("ckb") == "کوردیی ناوەندی"
+    # CLDR has no locale for Dari: langcodes' name; for no language at all: the code
+    assert autonym("prs") == "فارسی (افغانستان)" and autonym("xx") == "xx"

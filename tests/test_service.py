@@ -4,6 +4,8 @@ pass that only sees 304 answers starts no parser process."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from aggregator.staleness import needed, publish_due
 from aggregator.store import Store
 from aggregator.update import Pipeline
 
-from conftest import feed_route, load_settings
+from conftest import feed_route, load_settings, write_config
 from httpfixture import FixtureServer, Route
 
 
@@ -170,3 +172,23 @@ def test_a_publish_of_a_few_files_syncs_only_them(
     assert report is not None and 0 < len(report.written) <= 64
     assert "https://hannover-stadt.example/uk/novyny/9" in {
         entry.link for entry in combined(settings).entries}
+
+
+def test_the_process_that_fetches_stores_and_publishes_never_loads_numpy(
+        server: FixtureServer, tmp_path: Path) -> None:
+    """numpy (15 MB and 0.1 s at every start) is for the parser processes alone: the
+    worker's own process, every command and the publishing helper do without it,
+    though sqlite-utils would load it if it could."""
+    config_file = write_config(tmp_path, partners(server))
+    script = "\n".join([
+        "import sys",
+        "from aggregator import config, service",
+        f"settings = config.load({str(config_file)!r})",
+        "results, report = service.run(service.fetch_once(settings, settings.sources))",
+        "assert {r.outcome for r in results} == {'ok'}, results",
+        "assert report is not None and 'feed.atom' in report.written, report",
+        "print('numpy' in sys.modules)"])
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "False"

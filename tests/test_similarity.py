@@ -562,7 +562,7 @@ def test_corpus_precision_and_recall() -> None:
 
 
 def test_signatures_are_datasketchs_minhash_of_the_shingles() -> None:
-    """similarity._minhash writes out datasketch 2's affine32 MinHash (to keep scipy out of
+    """aggregator.minhash writes out datasketch 2's affine32 MinHash (to keep scipy out of
     the parser processes): the signatures must be the library's, value for value, or
     stored fingerprints and band keys would stop matching new ones."""
     from datasketch import MinHash  # type: ignore[import-untyped]
