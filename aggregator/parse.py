@@ -263,10 +263,10 @@ def _not_a_feed(body: bytes, content_type: str | None, problem: str | None) -> s
     reason = f": {problem}" if problem else ""
     return f"the document is not a feed that yields any entries{reason}"
 
+
 # -- JSON Feed 1.0 / 1.1 -------------------------------------------------------------
 # feedparser 6.0 reads no JSON Feed (its support is unreleased), and the format is
 # plain JSON: the standard library reads it.
-
 _JSON_VERSIONS = {"https://jsonfeed.org/version/1": "json10",
                   "https://jsonfeed.org/version/1.1": "json11"}
 

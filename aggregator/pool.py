@@ -15,12 +15,19 @@ pages with it. Nothing starts until a document needs parsing.
 
 Memory stays bounded: a worker is replaced by a fresh one after ``max_calls`` calls
 (what parsing leaves behind in caches and a fragmented heap goes with it), and when the
-last pool of the process closes, the fork server stops too.
+last pool of the process closes, the fork server stops too. A pool that has had
+nothing to parse for ``rest_after`` seconds stops its workers, and the fork server
+when no pool has any left: the long-running worker of a small portal, whose few
+sources change a few times an hour, holds about 90 MB between fetches instead of
+about 230 MB (PSS of the process tree, measured with six sources). Starting them
+again costs about a second of CPU.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import multiprocessing
 import multiprocessing.spawn
 import os
@@ -34,6 +41,11 @@ from typing import Any, TypeVar
 from .errors import ParseError
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+#: a pool stops its processes after this long with nothing to parse (see above)
+REST_AFTER = 60.0
 
 
 def _serve(connection: Connection) -> None:
@@ -95,14 +107,18 @@ def _stop_fork_server() -> None:
 
 class WorkerPool:
     """At most ``workers`` calls at once, each in its own process, each within
-    ``budget`` seconds; a worker serves at most ``max_calls`` calls. Use ``async with``
-    or call :meth:`close`."""
+    ``budget`` seconds; a worker serves at most ``max_calls`` calls; after
+    ``rest_after`` seconds without a call (None: never) the processes stop until the
+    next. Use ``async with`` or call :meth:`close`."""
 
     def __init__(self, workers: int | None = None, budget: float = 30.0,
-                 max_calls: int = 16) -> None:
+                 max_calls: int = 16, rest_after: float | None = REST_AFTER) -> None:
         self.size = max(1, workers or os.cpu_count() or 1)
         self.budget = budget
         self.max_calls = max(1, max_calls)
+        self.rest_after = rest_after
+        self._calls = 0  # calls in flight or waiting for a worker
+        self._rest: asyncio.TimerHandle | None = None
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["aggregator.preload"])
         self._idle: list[_Worker] = []
@@ -122,8 +138,21 @@ class WorkerPool:
         self.close()
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        self._calls += 1
+        if self._rest is not None:
+            self._rest.cancel()
+            self._rest = None
+        try:
+            return await self._run(loop, function, args)
+        finally:
+            self._calls -= 1
+            if not self._calls and self.rest_after is not None and not self._closed:
+                self._rest = loop.call_later(self.rest_after, self._rest_when_idle, loop)
+
+    async def _run(self, loop: asyncio.AbstractEventLoop, function: Callable[..., T],
+                   args: tuple[Any, ...]) -> T:
         async with self._slots:
-            loop = asyncio.get_running_loop()
             # starting a worker (the first one starts the fork server) is not the call's
             # time: the budget only counts once the worker is there
             worker = await loop.run_in_executor(self._waiters, self._take)
@@ -183,6 +212,30 @@ class WorkerPool:
         with self._lock:
             self._all.discard(worker)
         worker.kill()
+
+    def _rest_when_idle(self, loop: asyncio.AbstractEventLoop) -> None:
+        """(On the event loop, ``rest_after`` after the last call ended.)"""
+        self._rest = None
+        if not self._calls and not self._closed:
+            # (closed meanwhile, from another thread: the executor refuses; nothing to do)
+            with contextlib.suppress(RuntimeError):
+                loop.run_in_executor(self._waiters, self._stop_idle_processes)
+
+    def _stop_idle_processes(self) -> None:
+        """Stop the idle workers, and the fork server when no pool has a worker left
+        (the next call starts them again)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+            self._all.difference_update(idle)
+        for worker in idle:
+            worker.kill()
+        with _start_lock, _open_lock:  # (no worker starts meanwhile)
+            last = not any(pool.processes for pool in _open_pools)
+            if last:
+                _stop_fork_server()
+        log.info("%d parser processes stopped after %g s with nothing to parse%s",
+                 len(idle), self.rest_after, " (and the fork server)" if last else "",
+                 extra={"event": "parsers_rest"})
 
     @property
     def processes(self) -> int:

@@ -139,6 +139,49 @@ def test_workers_start_when_needed_and_are_replaced_after_max_calls() -> None:
     assert after == 1
 
 
+def descendants() -> set[int]:
+    """The ids of this process's descendants (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:  # "pid (name) state ppid ...": the name may hold spaces and ")"
+                parents[int(entry.name)] = int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # it ended meanwhile
+    found: set[int] = set()
+    level = {os.getpid()}
+    while level:
+        level = {child for child, parent in parents.items() if parent in level} - found
+        found |= level
+    return found
+
+
+def test_an_idle_pool_stops_its_processes_and_starts_them_again_when_needed() -> None:
+    """The worker of a small portal keeps no parser processes between its fetches: after
+    ``rest_after`` seconds with nothing to parse, the workers and the fork server (with
+    the language model) stop; the next document starts them again."""
+    async def go() -> tuple[int, set[int], int, set[int], int, int]:
+        async with WorkerPool(workers=1, budget=10.0, rest_after=0.5) as pool:
+            first = await pool.run(pid)
+            busy = descendants()
+            await asyncio.sleep(0.2)
+            before_rest = pool.processes
+            deadline = time.monotonic() + 10  # (it takes a fraction of a second)
+            while len(busy - descendants()) < 2 and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            resting = descendants()
+            processes = pool.processes
+            return first, busy, before_rest, resting, processes, await pool.run(pid)
+
+    first, busy, before_rest, resting, processes, second = asyncio.run(go())
+    assert first in busy and before_rest == 1  # not before rest_after
+    assert processes == 0 and first not in resting
+    assert len(busy - resting) == 2  # the worker and the fork server
+    assert resting <= busy  # (the resource tracker stays)
+    assert second != first  # started again
+
+
 def test_parser_processes_that_cannot_start_fail_the_sources_with_a_clear_error(
         server: FixtureServer, tmp_path: Path) -> None:
     """An interpreter this user may not run (seen as a non-root user with Python under
