@@ -192,6 +192,8 @@ class WorkerPool:
             with _start_lock:  # one at a time: the fork server is shared, and its
                 # client code races when it finds the server dead and starts another
                 worker = _Worker(self._context)
+                with self._lock:  # counted from now: the fork server is not stopped
+                    self._all.add(worker)  # under a worker that is still starting
         except (EOFError, OSError) as error:  # the fork server could not start or died
             # (it may die while this process waits for the new worker's pid: EOFError)
             raise ParseError(
@@ -201,11 +203,9 @@ class WorkerPool:
         try:
             worker.call(_ready, ())  # wait until it runs
         except (EOFError, OSError) as error:
-            worker.kill()
+            self._discard(worker)
             raise ParseError(f"a parser process died while starting ({error!r})",
                              code="parse_worker") from error
-        with self._lock:
-            self._all.add(worker)
         return worker
 
     def _discard(self, worker: _Worker) -> None:
@@ -229,8 +229,13 @@ class WorkerPool:
             self._all.difference_update(idle)
         for worker in idle:
             worker.kill()
-        with _start_lock, _open_lock:  # (no worker starts meanwhile)
-            last = not any(pool.processes for pool in _open_pools)
+        # The fork server lives as long as any process it started (each holds a
+        # descriptor whose end it waits for): it is stopped only with none left, and
+        # no worker starts meanwhile.
+        with _start_lock:
+            with _open_lock:
+                pools = list(_open_pools)
+            last = not any(pool.processes for pool in pools)
             if last:
                 _stop_fork_server()
         log.info("%d parser processes stopped after %g s with nothing to parse%s",

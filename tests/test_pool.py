@@ -7,6 +7,7 @@ import asyncio
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from multiprocessing import resource_tracker
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from aggregator import pool as pool_module
 from aggregator.errors import NotAFeedError, ParseError
 from aggregator.models import Entry, ParsedFeed, SourceConfig
 from aggregator.pool import WorkerPool
@@ -180,6 +182,34 @@ def test_an_idle_pool_stops_its_processes_and_starts_them_again_when_needed() ->
     assert len(busy - resting) == 2  # the worker and the fork server
     assert resting <= busy  # (the resource tracker stays)
     assert second != first  # started again
+
+
+def slow_ready() -> bool:
+    time.sleep(1.0)
+    return True
+
+
+def test_a_pool_that_rests_while_a_worker_starts_leaves_that_worker_and_its_server(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rest (stopping the idle workers and the fork server) may run while a call is
+    starting a worker. The fork server lives as long as any process it started, so
+    stopping it then would wait for that worker for good, holding the lock that every
+    start takes: the pool must count a worker from its start."""
+    monkeypatch.setattr(pool_module, "_ready", slow_ready)  # a worker takes 1 s to start
+
+    async def go() -> tuple[int, bool, int]:
+        async with WorkerPool(workers=1, budget=10.0, rest_after=None) as pool:
+            call = asyncio.ensure_future(pool.run(pid))
+            await asyncio.sleep(0.3)  # its worker is starting now
+            rest = threading.Thread(target=pool._stop_idle_processes, daemon=True)
+            rest.start()
+            first = await call
+            await asyncio.to_thread(rest.join, 10)
+            return first, rest.is_alive(), await pool.run(pid)
+
+    first, rest_hangs, second = asyncio.run(go())
+    assert not rest_hangs
+    assert second == first  # the same worker: nothing was stopped under it
 
 
 def test_parser_processes_that_cannot_start_fail_the_sources_with_a_clear_error(
