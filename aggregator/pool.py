@@ -238,9 +238,9 @@ class WorkerPool:
             last = not any(pool.processes for pool in pools)
             if last:
                 _stop_fork_server()
-        log.info("%d parser processes stopped after %g s with nothing to parse%s",
-                 len(idle), self.rest_after, " (and the fork server)" if last else "",
-                 extra={"event": "parsers_rest"})
+        log.info("nothing to parse for %g s: stopped %d parser %s%s", self.rest_after,
+                 len(idle), "process" if len(idle) == 1 else "processes",
+                 " and the fork server" if last else "", extra={"event": "parsers_rest"})
 
     @property
     def processes(self) -> int:
