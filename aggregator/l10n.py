@@ -24,7 +24,6 @@ def _locale(language: str | None) -> Locale:
         return Locale.parse(FALLBACK)
 
 
-@lru_cache(maxsize=256)
 def language_name(code: str) -> str | None:
     """A language's name in that language (``Türkçe``, ``فارسی``), from the CLDR locale
     of that language; None when CLDR has none for it. Read from the locale data that

@@ -695,7 +695,7 @@ class _Output:
 
     def exists(self, relative: str) -> bool:
         if self._present is None:
-            self._present = self._walk()
+            self._present, _ = self._walk()
         return relative in self._present
 
     def remove_leftovers(self) -> None:
@@ -703,26 +703,27 @@ class _Output:
         container ran out of memory, ``kill -9``): no publish renames them into place
         any more, and a full publish leaves up to the size of all outputs. They are
         ours by their names (:func:`write_if_changed`: hidden, ending ``.tmp``); under
-        the publish lock no other publish has any. (The walk that finds them is the
-        one :meth:`exists` needs anyway.)"""
-        if self._present is None:
-            self._present = self._walk()
-
-    def _walk(self) -> set[str]:
-        """The files under the folder, by one walk, once the leftovers are removed."""
-        root, present, left = str(self.root), set(), []
-        for folder, _, names in os.walk(root):
-            for name in names:
-                if name.startswith(".") and name.endswith(_TEMPORARY):
-                    left.append(Path(folder, name))
-                else:
-                    present.add(f"{folder[len(root) + 1:]}/{name}".lstrip("/"))
+        the publish lock, before this publish writes any, no other publish has any.
+        Only the publishing process calls this: its helper's walk (:meth:`exists`)
+        would meet the temporary files the publish is writing. (The walk is the one
+        :meth:`exists` needs anyway.)"""
+        self._present, left = self._walk()
         for path in left:
             path.unlink(missing_ok=True)
         if left:
             log.warning("publish: removed %d temporary files of an interrupted publish",
                         len(left), extra={"event": "publish_leftovers", "removed": len(left)})
-        return present
+
+    def _walk(self) -> tuple[set[str], list[Path]]:
+        """The files under the folder, by one walk; apart, the temporary files."""
+        root, present, temporary = str(self.root), set(), []
+        for folder, _, names in os.walk(root):
+            for name in names:
+                if name.startswith(".") and name.endswith(_TEMPORARY):
+                    temporary.append(Path(folder, name))
+                else:
+                    present.add(f"{folder[len(root) + 1:]}/{name}".lstrip("/"))
+        return present, temporary
 
     def remember(self, stem: str, digest: str) -> None:
         if self.known.get(stem) != digest:

@@ -197,3 +197,18 @@ def test_a_publish_killed_half_way_leaves_no_files_behind_after_the_next(
     assert not list(public.rglob("*.tmp"))
     assert (public / ".htaccess").exists()
     assert (public / "feed.atom").read_bytes() == published
+
+
+def test_only_the_publishing_process_removes_temporary_files(tmp_path: Path) -> None:
+    """The helper that renders part of a full publish looks at the output folder too,
+    while the publish is writing its temporary files there: it leaves them alone."""
+    from aggregator.publish import PublishReport, _Output, write_if_changed
+
+    (tmp_path / "feed.atom").write_bytes(b"<feed/>")
+    writing = write_if_changed(tmp_path / "feed.atom", b"<feed>new</feed>", durable=False)
+    assert writing is not None
+    helper = _Output(tmp_path, {}, PublishReport())
+    assert helper.exists("feed.atom") and not helper.exists(writing.name)
+    assert writing.exists()
+    _Output(tmp_path, {}, PublishReport()).remove_leftovers()  # the publish itself
+    assert not writing.exists() and (tmp_path / "feed.atom").exists()
