@@ -61,7 +61,7 @@ async def fetch_once(settings: Settings, sources: Sequence[SourceConfig],
             if progress:
                 progress(result)
         todo = [source for source in sources if source not in skipped]
-        results += await pipeline.update_many(todo, progress)
+        results += await pipeline.update_many(todo, progress, states)
         order = {source.id: index for index, source in enumerate(sources)}
         results.sort(key=lambda result: order[result.source_id])
         await asyncio.to_thread(pipeline.end_parsing)

@@ -530,6 +530,17 @@ class Store:
         self._commit_batch_when_due()
         return counts
 
+    def save_state(self, state: SourceState, now: datetime) -> None:
+        """:meth:`save` of the state alone, in a batch, for a caller that does not wait
+        for it: if it fails, the source is lost (:meth:`take_lost`) as if the batch's
+        commit had failed."""
+        if not self._batching:
+            raise RuntimeError("Store.save_state outside a batch: use Store.save")
+        try:
+            self.save(state, None, now)
+        except StoreError as error:
+            self._lost[state.id] = str(error)
+
     def _apply(self, save: _Save) -> StoreCounts:
         row = {name: getattr(save.state, name) for name in _STATE_FIELDS}
         for name in _DATE_FIELDS:

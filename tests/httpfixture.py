@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -33,7 +34,9 @@ class Seen:
 
 
 class FixtureServer:
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    """Plain HTTP, or HTTPS when given a server-side ``tls`` context."""
+
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
         server = self
@@ -87,13 +90,17 @@ class FixtureServer:
 
         self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self.thread = threading.Thread(target=self.httpd.serve_forever,
                                        kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def url(self, path: str) -> str:
         return self.base + path

@@ -4,6 +4,7 @@ pass that only sees 304 answers starts no parser process."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -64,6 +65,26 @@ def test_a_pass_of_304s_publishes_nothing_and_starts_no_parser(
     assert report is None
     assert outputs(settings) == before
     assert len(combined(settings).entries) > 0
+
+
+def test_a_304_whose_state_cannot_be_written_is_reported_and_the_others_are_kept(
+        server: FixtureServer, tmp_path: Path) -> None:
+    """A pass does not wait for the save of a 304's state (see Pipeline.save): when that
+    save fails, the source still ends as a store error, not as "not modified"."""
+    settings = load_settings(tmp_path, partners(server))
+    asyncio.run(fetch_once(settings, settings.sources))
+    with sqlite3.connect(settings.database) as db:
+        before = dict(db.execute("SELECT id, last_fetch FROM sources").fetchall())
+        db.execute("CREATE TRIGGER refuse BEFORE UPDATE ON sources WHEN OLD.id = 'uk' "
+                   "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END")
+    results, _ = asyncio.run(fetch_once(settings, settings.sources))
+    outcome = {result.source_id: (result.outcome, result.error_code) for result in results}
+    assert outcome == {"kargah": ("not_modified", None), "uk": ("error", "store")}
+    assert "disk I/O error" in str(results[1].error)
+    with sqlite3.connect(settings.database) as db:
+        after = dict(db.execute("SELECT id, last_fetch FROM sources").fetchall())
+    assert after["uk"] == before["uk"]
+    assert after["kargah"] > before["kargah"]
 
 
 def test_a_partner_renamed_in_feeds_toml_is_published_though_its_feed_did_not_change(

@@ -64,10 +64,10 @@ def outside() -> Iterator[FixtureServer]:
 def test_a_redirect_into_the_private_network_is_refused(
         server: FixtureServer, outside: FixtureServer, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from aggregator import fetch
+    from aggregator import network
 
-    real = fetch.is_public_address
-    monkeypatch.setattr(fetch, "is_public_address",
+    real = network.is_public_address
+    monkeypatch.setattr(network, "is_public_address",
                         lambda address: address == "127.0.0.2" or real(address))
     server.add("/secret", feed_route("uk-rss2.xml"))
     outside.add("/feed", redirect(server.url("/secret"), status=301))
@@ -96,6 +96,6 @@ def test_a_redirect_into_the_private_network_is_refused(
     ("ff02::1", False), ("not an address", False),
 ])
 def test_which_addresses_are_public(address: str, public: bool) -> None:
-    from aggregator.fetch import is_public_address
+    from aggregator.network import is_public_address
 
     assert is_public_address(address) is public

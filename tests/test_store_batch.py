@@ -177,6 +177,28 @@ def test_updates_that_fail_again_when_written_again_are_reported_lost(
         store.close()
 
 
+def test_a_state_saved_without_waiting_is_reported_lost_when_it_fails(
+        tmp_path: Path) -> None:
+    """Store.save_state: the pipeline hands it a 304's state and goes on; a failure is
+    not raised to nobody but kept for take_lost, and the batch goes on."""
+    store = Store.open(tmp_path / "aggregator.db")
+    store.db.execute("CREATE TRIGGER refuse BEFORE INSERT ON sources WHEN NEW.id = 'b' "
+                     "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    try:
+        with pytest.raises(RuntimeError, match="outside a batch"):
+            store.save_state(SourceState(id="a"), NOW)
+        store.begin_batch()
+        for source in ("a", "b", "c"):
+            store.save_state(SourceState(id=source, etag='"v1"'), NOW)
+        store.end_batch()
+        lost = store.take_lost()
+        assert list(lost) == ["b"] and "disk is full" in lost["b"]
+        assert [store.state(source).etag for source in ("a", "b", "c")] == [
+            '"v1"', None, '"v1"']
+    finally:
+        store.close()
+
+
 def test_a_long_batch_commits_as_it_goes(tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store_module, "BATCH_SECONDS", 0.0)
