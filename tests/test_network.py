@@ -155,3 +155,26 @@ def test_a_refused_connection_says_so(run: Run) -> None:
             fetch_all(run, Fetcher(LIMITS, "test", allow_private=True),
                       FetchRequest(f"http://127.0.0.1:{port}/feed"))
     assert caught.value.code == "refused"
+
+
+def test_a_tls_host_checked_as_public_is_verified_by_its_name_not_its_address(
+        run: Run, ca: trustme.CA, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The public-only backend resolves the name and connects to the address it
+    checked; the certificate must still be checked against the name (SNI and
+    hostname), which a certificate issued only for the name proves."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+    fixture = FixtureServer(tls=context).start()
+    try:
+        url = fixture.add("/feed", feed_route("uk-rss2.xml")).replace("127.0.0.1", "localhost")
+        real = network.is_public_address
+        monkeypatch.setattr(network, "is_public_address",
+                            lambda address: address == "127.0.0.1" or real(address))
+        client = ssl.create_default_context()
+        ca.configure_trust(client)
+        pool = httpx.Limits(max_connections=10, max_keepalive_connections=10)
+        fetcher = Fetcher(LIMITS, "test", network.transport(pool, verify=client))
+        (result,) = fetch_all(run, fetcher, FetchRequest(url))
+    finally:
+        fixture.stop()
+    assert result.status == 200 and result.body and b"<rss" in result.body
