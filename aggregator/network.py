@@ -10,11 +10,11 @@ built on asyncio's streams, for two reasons:
   the aggregator reach into the operator's network).
 * **Less CPU per request.** httpcore's own backend goes through anyio, which wraps
   every read and write in a cancel scope. A poll where most sources answer 304 is
-  little else than that overhead: 500 conditional GETs cost 0.54-0.65 s of CPU through
-  anyio and 0.36-0.44 s on asyncio's streams (bench/RESULTS.md, "The warm pass").
-  httpcore had an asyncio backend until 0.14 and decided to keep only anyio's
-  (encode/httpcore#930); this one implements the same small interface (connect, read,
-  write, TLS, close) with asyncio's public stream API.
+  little else than that overhead: 500 conditional GETs cost 0.59-0.65 s of CPU through
+  anyio and 0.36-0.44 s on asyncio's streams (six runs each; bench/RESULTS.md, the
+  notes on 66f63f1). httpcore keeps only anyio's backend (a proposal to bring back an
+  asyncio one, encode/httpcore#930, was declined); this one implements the same small
+  interface (connect, read, write, TLS, close) with asyncio's public stream API.
 
 Errors are httpcore's, as from its own backend (``ConnectError``, ``ReadTimeout``...),
 each chained to the OS or TLS error that caused it, so httpx and :mod:`aggregator.fetch`
