@@ -12,7 +12,9 @@ tree:
   settings, settings.sources))`` as ``aggregator fetch`` does (on uvloop) (fetch + parse +
   normalise + dedupe + store + publish if anything changed); reader =
   ``make_reader(db)``, ``add_feed`` for each URL, ``update_feeds(workers=N)``;
-* **warm**: the same databases again, every source answering 304 Not Modified.
+* **warm**: the same databases again, every source answering 304 Not Modified,
+  ``--warm-repeats`` times (default 5) per pair, alternating; the ratio is the median
+  of the passes' ratios.
 
 ``--warm-only`` measures only the warm passes, on the databases an earlier run left in
 ``--scratch`` (a cold run is made first where there is none, and not counted): the
@@ -192,14 +194,15 @@ def side_by_side(args: argparse.Namespace, corpus_path: Path, scratch: Path
                     shutil.rmtree(folder, ignore_errors=True)
                     folder.mkdir(parents=True)
                     (folder / "port").write_text(str(port))
-            for phase in ("cold", "warm"):
+            passes = [("cold", 0)] + [("warm", n) for n in range(args.warm_repeats)]
+            for phase, repeat in passes:
                 if phase == "cold" and args.warm_only and ready:
                     continue
                 for side, folder, options in (
                         ("ours", ours_dir, ours_options),
                         ("reader", reader_dir, {"workers": args.reader_workers})):
                     run = run_child(side, folder, corpus_path, port, **options)
-                    run.update(phase=phase, pair=pair)
+                    run.update(phase=phase, pair=pair, repeat=repeat)
                     print(describe(run), flush=True)
                     check(run, phase)
                     if not (phase == "cold" and args.warm_only):
@@ -231,6 +234,7 @@ def summarise(runs: list[dict[str, Any]], latency_runs: list[dict[str, Any]],
         return [r for r in runs if r["side"] == side and r["phase"] == phase]
 
     summary: dict[str, Any] = {"feeds": args.feeds, "pairs": args.pairs,
+                               "warm_passes": len(pick("ours", "warm")),
                                "concurrency": args.concurrency, "per_host": args.per_host,
                                "reader_workers": args.reader_workers, "runs": runs,
                                "latency_runs": latency_runs}
@@ -310,6 +314,9 @@ def main() -> None:
     parser.add_argument("--reader-workers-latency", default="4,16")
     parser.add_argument("--latency-feeds", type=int, default=500,
                         help="feeds of the corpus for the latency runs")
+    parser.add_argument("--warm-repeats", type=int, default=5,
+                        help="warm passes per pair, ours then reader each time (a pass "
+                             "takes seconds and one alone varies by 20 %% and more here)")
     parser.add_argument("--quick", action="store_true", help="100 feeds, 1 pair")
     parser.add_argument("--warm-only", action="store_true",
                         help="only the warm passes, on the databases left in --scratch")

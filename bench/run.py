@@ -121,8 +121,10 @@ def table(ingest: dict[str, Any] | None, publish: dict[str, Any] | None,
                          f"{', '.join(ingest['latency_reader_by_workers'])})",
                          f"{ratio:.2f}x", yes(ratio >= 10)))
         warm_ratio = ingest["warm_ratio_wall_s"]
+        passes = ingest.get("warm_passes")
         rows.append((f"warm pass, {feeds} feeds, all 304", ">= 3x reader's throughput",
-                     f"ours {ingest['warm_ours_wall_s']:.2f} s (of which publish "
+                     (f"medians of {passes} passes: " if passes and passes > 1 else "")
+                     + f"ours {ingest['warm_ours_wall_s']:.2f} s (of which publish "
                      f"{ingest['warm_ours_publish_s']:.1f} s), reader "
                      f"{ingest['warm_reader_wall_s']:.2f} s (CPU {ingest['warm_ours_cpu_s']:.1f}"
                      f" s vs {ingest['warm_reader_cpu_s']:.1f} s)",
@@ -181,6 +183,8 @@ def details(ingest: dict[str, Any] | None, publish: dict[str, Any] | None,
                     + ingest.get("other_latency_runs", [])):
             label = run["phase"] + (f" +{run['latency'] * 1000:.0f} ms" if "latency" in run
                                     else f" #{run['pair'] + 1}")
+            if run["phase"] == "warm" and "repeat" in run:
+                label += f", pass {run['repeat'] + 1}"
             if run.get("feeds"):
                 label += f" ({run['feeds']} feeds)"
             side = run["side"] + (f" (workers {run['workers']})" if run.get("workers") else "")
