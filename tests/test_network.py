@@ -56,11 +56,13 @@ def fetch_all(run: Run, fetcher: Fetcher, *requests: FetchRequest) -> list[Fetch
     return result
 
 
-def trusting(ca: trustme.CA, limits: FetchLimits = LIMITS) -> Fetcher:
+def trusting(ca: trustme.CA, *, allow_private: bool = True) -> Fetcher:
+    """A fetcher that trusts the test CA (as it trusts certifi's authorities)."""
     client = ssl.create_default_context()
     ca.configure_trust(client)
     pool = httpx.Limits(max_connections=10, max_keepalive_connections=10)
-    return Fetcher(limits, "test", network.transport(pool, allow_private=True, verify=client))
+    return Fetcher(LIMITS, "test",
+                   network.transport(pool, allow_private=allow_private, verify=client))
 
 
 def test_a_feed_is_fetched_over_tls_and_revalidated_on_the_same_connection(
@@ -170,11 +172,7 @@ def test_a_tls_host_checked_as_public_is_verified_by_its_name_not_its_address(
         real = network.is_public_address
         monkeypatch.setattr(network, "is_public_address",
                             lambda address: address == "127.0.0.1" or real(address))
-        client = ssl.create_default_context()
-        ca.configure_trust(client)
-        pool = httpx.Limits(max_connections=10, max_keepalive_connections=10)
-        fetcher = Fetcher(LIMITS, "test", network.transport(pool, verify=client))
-        (result,) = fetch_all(run, fetcher, FetchRequest(url))
+        (result,) = fetch_all(run, trusting(ca, allow_private=False), FetchRequest(url))
     finally:
         fixture.stop()
     assert result.status == 200 and result.body and b"<rss" in result.body
