@@ -169,9 +169,6 @@ class Fetcher:
                     url = target
                     continue
                 if response.status_code == 304:
-                    # a 304 has no body (h11 holds the server to it); reading its end
-                    # puts the connection back in the pool for the host's next feed
-                    await response.aread()
                     body = None
                 elif response.status_code >= 400:
                     raise _status_error(url, response)
@@ -196,7 +193,12 @@ class Fetcher:
     async def _get(self, url: str, headers: dict[str, str]) -> AsyncIterator[httpx.Response]:
         """One GET handed straight to the transport, the body left to stream. httpx's
         client would add cookies, authentication and redirects, which we do not use
-        (redirects are followed by hand), at about a fifth of a 304's CPU."""
+        (redirects are followed by hand): about a tenth of a 304's CPU.
+
+        A 304's (empty) body is not read, so httpcore closes its connection: keeping
+        it would cost more than it saves in a pass over many hosts, since httpcore
+        polls every idle connection at each request (bench/RESULTS.md, the notes on
+        66f63f1); connections of a 200 are kept."""
         request = httpx.Request("GET", url, headers={**self.headers, **headers},
                                 extensions={"timeout": self.timeout})
         response = await self.transport.handle_async_request(request)
