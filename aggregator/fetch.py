@@ -75,8 +75,9 @@ class Fetcher:
     """An HTTP client with our limits. One per process; use ``async with``.
 
     Unless ``allow_private`` is set, it connects only to public addresses (see
-    :func:`is_public_address`): a feed URL or a redirect cannot make the aggregator
-    reach into the operator's network (server-side request forgery)."""
+    :func:`aggregator.network.is_public_address`): a feed URL or a redirect cannot
+    make the aggregator reach into the operator's network (server-side request
+    forgery)."""
 
     def __init__(self, limits: FetchLimits, agent: str,
                  transport: httpx.AsyncBaseTransport | None = None, *,
