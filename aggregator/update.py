@@ -7,7 +7,7 @@ Only this module knows the order; the steps do not import each other. Network
 waits run on the event loop, parsing in a CPU pool, database work on one
 dedicated thread (SQLite likes a single writer). A pass over many sources reads
 their states in one trip to that thread and does not wait for saves of a state
-alone (a 304): those trips, not the saves, were half the CPU of a pass where every
+alone (a 304): those trips, not the saves, were about a third of a pass where every
 source answers 304. The parsing steps
 (:mod:`aggregator.reading`) are imported where they run (the worker processes load
 them up front, see preload.py), so a process that only sees 304 answers never loads
