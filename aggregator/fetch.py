@@ -30,7 +30,10 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+from .imports import without
+
+with without("httpx._main"):  # its command-line client: see imports.py
+    import httpx
 
 from . import __version__, network
 from .errors import (

@@ -16,10 +16,12 @@ import socket
 import ssl
 from collections.abc import Iterable
 
-import httpcore
-import httpx
-
 from .errors import BlockedAddressError
+from .imports import without
+
+with without("httpx._main"):  # its command-line client: see imports.py
+    import httpcore
+    import httpx
 
 _SocketOption = (tuple[int, int, int] | tuple[int, int, bytes | bytearray]
                  | tuple[int, int, None, int])

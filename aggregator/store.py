@@ -29,7 +29,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-import sys
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import StoreError
+from .imports import without
 from .models import (
     Copy,
     Entry,
@@ -55,26 +55,8 @@ from .models import (
     StoryPolicy,
 )
 
-
-@contextmanager
-def _numpy_unseen() -> Iterator[None]:
-    """Imports in this block do not import numpy (``import numpy`` fails in them), unless
-    it is loaded already. For sqlite-utils: it would import numpy only to map numpy's
-    number types to column types, and the store never hands it a numpy value. numpy
-    would cost every process that opens the database (the worker, each command, the
-    publishing helper) 15 MB and 0.1 s at start; only the parser processes need it
-    (:mod:`aggregator.minhash`, the language model)."""
-    if "numpy" in sys.modules:
-        yield
-        return
-    sys.modules["numpy"] = None  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        del sys.modules["numpy"]
-
-
-with _numpy_unseen():
+# numpy is for the parser processes alone (minhash.py, the language model)
+with without("numpy"):
     import sqlite_utils
     from sqlite_utils.migrations import Migrations
 
