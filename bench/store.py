@@ -12,13 +12,18 @@ known and unchanged): the **warm** figure. Then every source's ``state`` and a
 **304** figure. Printed: wall and CPU time, and ms per entry (per source for the 304
 figure); ``--profile`` adds the top functions of the cold pass by cumulative time.
 
-    python bench/store.py [--feeds 500] [--profile]
+``--ablate`` then also stores the same entries on another fresh file without
+deduplication (no fingerprints, so no band rows, no candidate queries, no story
+decisions): what the near-duplicate check costs the store.
+
+    python bench/store.py [--feeds 500] [--profile] [--ablate]
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import pickle
 import pstats
 import sys
@@ -98,6 +103,8 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--ablate", action="store_true",
+                        help="also the cold figure without deduplication")
     args = parser.parse_args()
     feeds = prepared(args.feeds, args.seed)
     with tempfile.TemporaryDirectory() as scratch:
@@ -116,6 +123,12 @@ def main() -> None:
         timed("warm (all known)", lambda: save_all(store, feeds, policy))
         timed("304 (state only)", lambda: save_states(store, feeds), unit="source")
         store.close()
+        if args.ablate:
+            bare = [(source_id, [dataclasses.replace(entry, fingerprint=None, bands=())
+                                 for entry in entries]) for source_id, entries in feeds]
+            store = Store.open(Path(scratch) / "bare.sqlite")
+            timed("cold without deduplication", lambda: save_all(store, bare, None))
+            store.close()
     if profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
 
