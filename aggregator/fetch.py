@@ -30,10 +30,11 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
-from .imports import without
+from . import imports
 
-with without("httpx._main"):  # its command-line client: see imports.py
-    import httpx
+imports.load("httpx", without=["httpx._main"])  # not its command-line client
+
+import httpx
 
 from . import __version__, network
 from .errors import (

@@ -16,12 +16,13 @@ import socket
 import ssl
 from collections.abc import Iterable
 
+from . import imports
 from .errors import BlockedAddressError
-from .imports import without
 
-with without("httpx._main"):  # its command-line client: see imports.py
-    import httpcore
-    import httpx
+imports.load("httpx", without=["httpx._main"])  # not its command-line client
+
+import httpcore
+import httpx
 
 _SocketOption = (tuple[int, int, int] | tuple[int, int, bytes | bytearray]
                  | tuple[int, int, None, int])

@@ -37,8 +37,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import imports
 from .errors import StoreError
-from .imports import without
 from .models import (
     Copy,
     Entry,
@@ -55,10 +55,10 @@ from .models import (
     StoryPolicy,
 )
 
-# numpy is for the parser processes alone (minhash.py, the language model)
-with without("numpy"):
-    import sqlite_utils
-    from sqlite_utils.migrations import Migrations
+imports.load("sqlite_utils", without=["numpy"])  # numpy is for the parser processes
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("aggregator")
 

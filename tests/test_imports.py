@@ -1,4 +1,4 @@
-"""aggregator.imports.without: a module hidden while a library is imported."""
+"""aggregator.imports.load: a library imported without an extra it would load."""
 
 from __future__ import annotations
 
@@ -10,48 +10,67 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.imports import without
+from aggregator import imports
+
+NAMES = ("library_with_extra", "optional_extra")
 
 
 @pytest.fixture
-def extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """An importable module nobody has loaded yet (unloaded again afterwards)."""
-    (tmp_path / "optional_extra.py").write_text("LOADED = True\n", encoding="utf-8")
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A folder on the import path for the modules of a test (unloaded afterwards)."""
     monkeypatch.syspath_prepend(str(tmp_path))
-    yield "optional_extra"
-    sys.modules.pop("optional_extra", None)
+    (tmp_path / "optional_extra.py").write_text("LOADED = True\n", encoding="utf-8")
+    yield tmp_path
+    for name in NAMES:
+        sys.modules.pop(name, None)
 
 
-def test_a_hidden_module_cannot_be_imported_in_the_block_and_can_after(extra: str
-                                                                       ) -> None:
-    with without(extra), pytest.raises(ImportError):
-        importlib.import_module(extra)
-    assert importlib.import_module(extra).LOADED
+def library(folder: Path, source: str) -> None:
+    (folder / "library_with_extra.py").write_text(source, encoding="utf-8")
 
 
-def test_a_module_loaded_already_stays_usable(extra: str) -> None:
-    loaded = importlib.import_module(extra)
-    with without(extra):
-        assert importlib.import_module(extra) is loaded
-    assert sys.modules[extra] is loaded
+def test_the_library_loads_without_the_extra_and_the_extra_stays_importable(
+        folder: Path) -> None:
+    library(folder, "try:\n    import optional_extra\nexcept ImportError:\n"
+                    "    optional_extra = None\n")
+    imports.load("library_with_extra", without=["optional_extra"])
+    assert sys.modules["library_with_extra"].optional_extra is None
+    assert "optional_extra" not in sys.modules
+    assert importlib.import_module("optional_extra").LOADED
 
 
-def test_the_module_is_visible_again_when_the_import_fails(extra: str) -> None:
-    with pytest.raises(RuntimeError), without(extra):
-        raise RuntimeError("an import in the block failed")
-    assert extra not in sys.modules
-    assert importlib.import_module(extra).LOADED
+def test_a_library_that_cannot_do_without_the_extra_loads_with_it(folder: Path) -> None:
+    """A later version that needs the extra after all costs time, not a crash."""
+    library(folder, "import optional_extra\n")
+    imports.load("library_with_extra", without=["optional_extra"])
+    assert sys.modules["library_with_extra"].optional_extra.LOADED
 
 
-def test_httpx_without_its_command_line_client_falls_back_to_its_stub() -> None:
-    """What fetch.py relies on: httpx imports without ``httpx._main`` (checked in a
-    fresh interpreter, as the test process may have loaded httpx already)."""
+def test_another_missing_module_is_still_an_error(folder: Path) -> None:
+    library(folder, "import optional_extra\nimport no_such_module_anywhere\n")
+    with pytest.raises(ImportError) as raised:
+        imports.load("library_with_extra", without=["optional_extra"])
+    assert raised.value.name == "no_such_module_anywhere"
+    assert sys.modules["optional_extra"].LOADED  # tried again with it, and not hidden
+
+
+def test_a_library_loaded_already_is_left_as_it_is(folder: Path) -> None:
+    library(folder, "import optional_extra\n")
+    loaded = importlib.import_module("library_with_extra")
+    imports.load("library_with_extra", without=["optional_extra"])
+    assert sys.modules["library_with_extra"] is loaded
+    assert sys.modules["optional_extra"].LOADED
+
+
+def test_httpx_loads_without_its_command_line_client() -> None:
+    """What fetch.py and network.py rely on, with the httpx installed here (in a fresh
+    interpreter, as the test process may have loaded httpx already)."""
     script = ("import sys\n"
               "from aggregator import fetch\n"
               "import httpx\n"
-              "print('httpx._main' in sys.modules, callable(httpx.main), "
-              "httpx.AsyncHTTPTransport is not None)")
+              "print('httpx._main' in sys.modules, 'pygments' in sys.modules, "
+              "callable(httpx.main))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["False", "True", "True"]
+    assert done.stdout.split() == ["False", "False", "True"]
