@@ -174,6 +174,11 @@ class Fetcher:
                     url = target
                     continue
                 if response.status_code == 304:
+                    if not headers:  # nothing asked for could be "not modified"
+                        raise HTTPStatusError(
+                            f"{url} answered 304 Not Modified to a request that was not "
+                            "conditional (no ETag or date sent): the server or a cache in "
+                            "front of it is misconfigured", status=304)
                     body = None
                 elif response.status_code >= 400:
                     raise _status_error(url, response)

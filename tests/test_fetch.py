@@ -307,6 +307,25 @@ def test_nothing_listening_on_a_fresh_source(server: FixtureServer, tmp_path: Pa
     assert results["good"].counts.new == 2
 
 
+def test_a_304_to_a_request_that_was_not_conditional_is_an_error(
+        server: FixtureServer, tmp_path: Path) -> None:
+    """A server that answers 304 Not Modified to the first request (no validators were
+    sent, so there is nothing it could be "not modified" against) would leave a new
+    partner empty with every pass counted a success: it is an error that says why."""
+    url = server.add("/lying", Route(status=304))  # whatever it is asked
+    settings = settings_for(tmp_path, [
+        {"id": "lying", "name": "Lying", "url": url},
+        {"id": "good", "name": "Good", "url": server.add("/good", feed_route("uk-rss2.xml"))}])
+    results = fetch(settings)
+    assert results["lying"].outcome == "error"
+    assert results["lying"].error_code == "http_304"
+    assert "not conditional" in (results["lying"].error or "")
+    assert states(settings)["lying"].last_success is None
+    assert results["good"].counts.new == 2
+    # asked again with validators, a 304 is what it should be
+    assert fetch(settings)["good"].outcome == "not_modified"
+
+
 def test_a_gone_source_is_retired_not_fetched_again_and_stays_published(
         server: FixtureServer, tmp_path: Path) -> None:
     url = server.add("/gone", feed_route("uk-rss2.xml"))
