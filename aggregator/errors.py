@@ -12,7 +12,7 @@ the library with ``raise ... from``; programming errors are never wrapped.
     │   ├── FetchError           getting the bytes failed
     │   │   ├── HTTPStatusError  the server answered with an error status (404, 500, 429, ...)
     │   │   │   └── GoneError    410 Gone: the source is retired
-    │   │   ├── NetworkError     DNS, refused connection, TLS, reset
+    │   │   ├── NetworkError     DNS, refused connection, TLS, reset, an answer that is not HTTP
     │   │   ├── FetchTimeout     connect/read timeout or the total deadline
     │   │   ├── TooLargeError    the body passed the size cap (after decompression)
     │   │   ├── RedirectError    too many hops, a loop, or a non-http(s) target

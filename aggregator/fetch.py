@@ -145,7 +145,9 @@ class Fetcher:
             raise FetchTimeout(f"timed out {phase} ({request.url})") from error
         except httpx.ConnectError as error:
             raise _connect_error(request.url, error) from error
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as error:
+        except httpx.RemoteProtocolError as error:
+            raise _protocol_error(request.url, error) from error
+        except (httpx.ReadError, httpx.WriteError) as error:
             raise NetworkError(f"the connection broke while talking to {request.url}: "
                                f"{error or type(error).__name__}") from error
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
@@ -316,6 +318,17 @@ def _causes(error: BaseException) -> list[BaseException]:
         chain.append(current)
         current = current.__cause__ or current.__context__
     return chain
+
+
+def _protocol_error(url: str, error: httpx.RemoteProtocolError) -> NetworkError:
+    """A server that hung up half-way, or one whose answer is not HTTP at all (a bad
+    length, broken chunks, endless headers): both are the server's to fix, but they
+    are different fixes."""
+    detail = str(error) or type(error).__name__
+    if "closed connection" in detail or "disconnected" in detail:
+        return NetworkError(f"the connection broke while talking to {url}: {detail}")
+    return NetworkError(f"the answer from {url} is not valid HTTP ({detail}): the server "
+                        "or a proxy in front of it is broken", code="bad_http")
 
 
 def _connect_error(url: str, error: httpx.ConnectError) -> NetworkError:

@@ -151,6 +151,15 @@ def stall_after_headers(seconds: float = 30) -> Behaviour:
     return behave
 
 
+def raw(answer: bytes) -> Behaviour:
+    """These bytes as the whole answer, whatever they are, then hang up."""
+    def behave(handler: BaseHTTPRequestHandler) -> None:
+        handler.wfile.write(answer)
+        handler.wfile.flush()
+        handler.close_connection = True
+    return behave
+
+
 def endless(chunk: bytes = b"<item>" + b"x" * 8192 + b"</item>") -> Behaviour:
     """A chunked body that never ends (until the client hangs up)."""
     def behave(handler: BaseHTTPRequestHandler) -> None:

@@ -59,6 +59,7 @@ from httpfixture import (
     Route,
     endless,
     gzip_bomb,
+    raw,
     redirect,
     stall_after_headers,
     trickle,
@@ -221,6 +222,20 @@ BAD = {
     "image_with_200": Bad(lambda s: Route(body=PNG, headers={"Content-Type": "image/png"}),
                           "not_a_feed", "not a feed"),
     "empty_200": Bad(lambda s: Route(body=b"", headers=RSS), "not_a_feed", "empty"),
+    # half a feed: nothing of it is stored
+    "truncated_body": Bad(lambda s: Route(behaviour=raw(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: "
+        + str(len(UK)).encode() + b"\r\n\r\n" + UK[: len(UK) // 2])),
+        "network", "connection broke"),
+    "invalid_length": Bad(lambda s: Route(behaviour=raw(
+        b"HTTP/1.1 200 OK\r\nContent-Length: lots\r\n\r\n" + UK)),
+        "bad_http", "not valid HTTP"),
+    "broken_chunks": Bad(lambda s: Route(behaviour=raw(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n" + UK)),
+        "bad_http", "not valid HTTP"),
+    "endless_headers": Bad(lambda s: Route(behaviour=raw(
+        b"HTTP/1.1 200 OK\r\n" + b"X-Junk: " + b"y" * 200_000 + b"\r\n\r\n")),
+        "bad_http", "not valid HTTP"),
 }
 
 
