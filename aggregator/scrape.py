@@ -28,14 +28,13 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
-from . import discover
+from . import discover, encoding
 from .dates import parse_date
 from .errors import SelectorError
 from .models import FeedLink, HtmlSelectors, PageInfo, ParsedEntry, ParsedFeed
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""",
                            re.IGNORECASE)
-_CT_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _TRACKING = re.compile(r"^(utm_|pk_|mtm_)|^(fbclid|gclid|msclkid|mc_cid|mc_eid)$", re.I)
 _DEFAULT_DATE = "time"
@@ -54,17 +53,22 @@ class Matches:
 
 
 def decode(body: bytes, content_type: str | None = None) -> str:
-    """A page's text: the charset of the Content-Type, else of ``<meta charset>``, else
-    UTF-8 (or windows-1252 when the bytes are not UTF-8)."""
-    for found in (_CT_CHARSET.search(content_type or ""), _META_CHARSET.search(body[:4096])):
-        if found:
-            name = found[1] if isinstance(found[1], str) else found[1].decode("ascii")
+    """A page's text: a UTF-8 byte order mark wins, then the charset of the
+    Content-Type (unless the bytes show it is stale, see :mod:`aggregator.encoding`),
+    then ``<meta charset>``, else UTF-8 (or windows-1252 when the bytes are not UTF-8)."""
+    if body.startswith(codecs.BOM_UTF8):
+        return body[3:].decode("utf-8", errors="replace")
+    meta = _META_CHARSET.search(body[:4096])
+    declared = meta[1].decode("ascii") if meta else None
+    label = encoding.charset_of(content_type)
+    if encoding.really_utf8(body, label, declared):
+        return body.decode("utf-8")
+    for name in (label, declared):
+        if name:
             try:
                 return body.decode(codecs.lookup(name).name, errors="replace")
             except LookupError:
                 continue
-    if body.startswith(codecs.BOM_UTF8):
-        return body[3:].decode("utf-8", errors="replace")
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:

@@ -49,6 +49,7 @@ from aggregator.models import (
     SourceState,
     UpdateResult,
 )
+from aggregator.parse import parse_feed
 from aggregator.service import fetch_once
 from aggregator.store import Store
 from aggregator.update import Pipeline
@@ -339,6 +340,23 @@ def test_a_304_to_a_request_that_was_not_conditional_is_an_error(
     assert results["good"].counts.new == 2
     # asked again with validators, a 304 is what it should be
     assert fetch(settings)["good"].outcome == "not_modified"
+
+
+def test_a_utf8_feed_its_server_labels_windows_1251_is_published_with_its_letters(
+        server: FixtureServer, tmp_path: Path) -> None:
+    """A stale charset on the server (common after a CMS moved to UTF-8) would turn
+    every Cyrillic letter into two others in every subscriber's reader."""
+    route = feed_route("ru-atom.atom")
+    route.headers["Content-Type"] = "application/atom+xml; charset=windows-1251"
+    url = server.add("/ru", route)
+    settings = settings_for(tmp_path, [{"id": "miso-ru", "name": "MiSO", "url": url}])
+    assert fetch(settings)["miso-ru"].outcome == "ok"
+    titles = published_titles(settings, "source/miso-ru.atom")
+    expected = [entry.title for entry in parse_feed((FEEDS / "ru-atom.atom").read_bytes(),
+                                                    "application/atom+xml").entries]
+    assert sorted(titles) == sorted(expected) and any("Родител" in t for t in titles)
+    assert "labels the feed windows-1251 but it is UTF-8" in (
+        states(settings)["miso-ru"].warning or "")
 
 
 def test_a_gone_source_is_retired_not_fetched_again_and_stays_published(

@@ -1,0 +1,81 @@
+"""Which text encoding fetched bytes are in when their labels and the bytes disagree
+(pure decisions; the standard library's codecs).
+
+A server labels its answers (``Content-Type: ...; charset=``) and a document may
+declare its own encoding (``<?xml ... encoding=?>``, ``<meta charset>``). Servers and
+CMS setups often label everything with a legacy charset (windows-1251, iso-8859-2,
+windows-1256, ...) while the feeds and pages they serve have long been UTF-8. Read as
+labelled, every letter outside ASCII turns into two or three wrong ones (``ÐŸÑ€Ð¸``
+for ``При``), in every feed reader of every subscriber.
+
+Text in a legacy charset is practically never valid UTF-8 by chance: each byte above
+ASCII would have to be followed by exactly the right continuation bytes, every time.
+So bytes that hold something beyond ASCII and decode as UTF-8 are read as UTF-8,
+whatever the server's label says, unless the document itself names the other charset
+(then the two labels agree, and we go by them).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+__all__ = ["charset_of", "declared_in_xml", "really_utf8", "with_charset"]
+
+_CHARSET = re.compile(r"""(;\s*charset\s*=\s*["']?)([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_XML_DECLARATION = re.compile(rb"""\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The ``charset`` parameter of a Content-Type, if any."""
+    found = _CHARSET.search(content_type or "")
+    return found[2] if found else None
+
+
+def with_charset(content_type: str, charset: str) -> str:
+    """The Content-Type with its ``charset`` parameter set to `charset`."""
+    if _CHARSET.search(content_type):
+        return _CHARSET.sub(lambda found: found[1] + charset, content_type, count=1)
+    return f"{content_type}; charset={charset}"
+
+
+def declared_in_xml(body: bytes) -> str | None:
+    """The encoding an XML document declares at its start (after a UTF-8 BOM), if any."""
+    found = _XML_DECLARATION.match(body.removeprefix(codecs.BOM_UTF8), 0, 512)
+    return found[1].decode("ascii") if found else None
+
+
+def really_utf8(body: bytes, label: str | None, declared: str | None = None) -> bool:
+    """Whether to read `body` as UTF-8 although the server labels it `label`: the
+    label names another charset (one that writes ASCII as ASCII, or one nobody knows),
+    the document declares UTF-8 or nothing (`declared`), and the bytes hold non-ASCII
+    that is valid UTF-8."""
+    if label is None or _is_utf8(label) or not _ascii_compatible(label):
+        return False
+    if declared is not None and not _is_utf8(declared):
+        return False
+    if body.isascii():
+        return False  # the label changes nothing
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        return codecs.lookup(name).name in ("utf-8", "utf-8-sig")
+    except LookupError:
+        return False
+
+
+def _ascii_compatible(name: str) -> bool:
+    """Whether the charset writes ASCII as ASCII (not UTF-16 or UTF-32, whose bytes
+    look nothing like UTF-8). An unknown name (``utf8mb4``, a typo) cannot be read by
+    anyway: valid UTF-8 is the best reading of what it labels."""
+    try:
+        return codecs.lookup(name).name not in ("utf-16", "utf-16-le", "utf-16-be",
+                                               "utf-32", "utf-32-le", "utf-32-be")
+    except LookupError:
+        return True
