@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 
-from . import __version__
+from . import __version__, encoding
 from .errors import CalendarError
 from .models import Event, ParsedEntry, ParsedFeed, StoredEntry
 from .sanitize import plain_text
@@ -39,14 +39,15 @@ _FLOODING = frozenset({"SECONDLY", "MINUTELY"})
 PRODID = f"-//aggregator//{__version__}//EN"
 
 
-def parse_calendar(body: bytes, now: datetime, zone: tzinfo = DEFAULT_ZONE) -> ParsedFeed:
+def parse_calendar(body: bytes, now: datetime, zone: tzinfo = DEFAULT_ZONE, *,
+                   content_type: str | None = None) -> ParsedFeed:
     """The events of an iCalendar document that happen in the window around ``now``."""
-    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not head.upper().startswith(b"BEGIN:VCALENDAR"):
+    text, charset = encoding.utf8_or_legacy(body, encoding.charset_of(content_type))
+    if not text[:512].lstrip("\ufeff \t\r\n").upper().startswith("BEGIN:VCALENDAR"):
         raise CalendarError("the document is not an iCalendar (.ics) file: it does not begin "
                             "with BEGIN:VCALENDAR")
     try:
-        calendar = icalendar.Calendar.from_ical(body)
+        calendar = icalendar.Calendar.from_ical(text)
         flooding = _without_floods(calendar)
         occurrences = recurring_ical_events.of(calendar).between(
             (now - WINDOW_BEFORE).astimezone(zone), (now + WINDOW_AFTER).astimezone(zone))
@@ -63,6 +64,8 @@ def parse_calendar(body: bytes, now: datetime, zone: tzinfo = DEFAULT_ZONE) -> P
     name = calendar.get("X-WR-CALNAME") or calendar.get("NAME")
     version = str(calendar.get("VERSION") or "2.0")
     warnings = []
+    if charset != "utf-8":
+        warnings.append(f"the calendar is not UTF-8, as iCalendar requires; read as {charset}")
     if flooding:
         warnings.append(f"{len(flooding)} event(s) repeated every second or minute, taken "
                         f"once, at their start: {', '.join(flooding[:3])}")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import codecs
 import re
 
-__all__ = ["charset_of", "declared_in_xml", "really_utf8", "with_charset"]
+__all__ = ["charset_of", "declared_in_xml", "really_utf8", "utf8_or_legacy", "with_charset"]
 
 _CHARSET = re.compile(r"""(;\s*charset\s*=\s*["']?)([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _XML_DECLARATION = re.compile(rb"""\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
@@ -61,6 +61,26 @@ def really_utf8(body: bytes, label: str | None, declared: str | None = None) -> 
     except UnicodeDecodeError:
         return False
     return True
+
+
+def utf8_or_legacy(body: bytes, label: str | None) -> tuple[str, str]:
+    """The text of a format that must be UTF-8 (iCalendar), and the charset it was read
+    by: UTF-8 when the bytes are (a byte order mark dropped), UTF-16 when they start
+    with its byte order mark (what some calendar programs save as "Unicode"), else the
+    server's label, else windows-1252 (what exporters that ignore the rule mostly
+    write); bytes the charset has no letter for become U+FFFD."""
+    if body.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return body.decode("utf-16", errors="replace"), "utf-16"
+    try:
+        return body.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if label and not _is_utf8(label) and _ascii_compatible(label):
+        try:
+            return body.decode(label, errors="replace"), label
+        except LookupError:
+            pass
+    return body.decode("windows-1252", errors="replace"), "windows-1252"
 
 
 def _is_utf8(name: str) -> bool:

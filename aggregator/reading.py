@@ -53,7 +53,7 @@ def parse_source(body: bytes, url: str, content_type: str | None, source: Source
     if source.kind is SourceKind.ICAL:
         from .calendar import parse_calendar
 
-        return parse_calendar(body, now)
+        return parse_calendar(body, now, content_type=content_type)
     from .parse import parse_feed
 
     return parse_feed(body, content_type)

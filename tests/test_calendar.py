@@ -213,3 +213,31 @@ def test_calendar_source_end_to_end(server: FixtureServer, tmp_path: Path) -> No
     assert check_atom(atom) == []
     assert atom.count(b"<entry") == 10
     assert "Do., 12. März 2026, 18:00–20:00 Uhr".encode() in atom
+
+
+def one_event(summary: str) -> str:
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//partner//EN\r\nBEGIN:VEVENT\r\n"
+            "UID:e1@partner.example\r\nDTSTART:20260318T183000Z\r\n"
+            f"DTEND:20260318T200000Z\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+@pytest.mark.parametrize("summary, body_charset, content_type, read_as", [
+    ("Frauencafé – Größe zählt", "cp1252", None, "windows-1252"),
+    ("Встреча родителей", "cp1251", "text/calendar; charset=windows-1251", "windows-1251"),
+    ("Frauencafé – شب شعر", "utf-16", None, "utf-16"),  # "Unicode" as some programs save
+])
+def test_a_calendar_that_is_not_utf8_is_read_by_its_charset_and_says_so(
+        summary: str, body_charset: str, content_type: str | None, read_as: str) -> None:
+    parsed = parse_calendar(one_event(summary).encode(body_charset), NOW,
+                            content_type=content_type)
+    assert [entry.title for entry in parsed.entries] == [summary]
+    assert parsed.warning == f"the calendar is not UTF-8, as iCalendar requires; read as {read_as}"
+
+
+def test_a_utf8_calendar_is_read_as_utf8_whatever_its_label() -> None:
+    summary = "Встреча родителей – Größe"
+    for content_type in (None, "text/calendar; charset=iso-8859-1"):
+        parsed = parse_calendar(("\ufeff" + one_event(summary)).encode(), NOW,
+                                content_type=content_type)
+        assert [entry.title for entry in parsed.entries] == [summary]
+        assert parsed.warning is None
