@@ -4,15 +4,16 @@
 A server labels its answers (``Content-Type: ...; charset=``) and a document may
 declare its own encoding (``<?xml ... encoding=?>``, ``<meta charset>``). Servers and
 CMS setups often label everything with a legacy charset (windows-1251, iso-8859-2,
-windows-1256, ...) while the feeds and pages they serve have long been UTF-8. Read as
-labelled, every letter outside ASCII turns into two or three wrong ones (``ÐŸÑ€Ð¸``
-for ``При``), in every feed reader of every subscriber.
+windows-1256, ...; a WordPress site whose database moved to UTF-8 while its
+"blog charset" stayed ISO-8859-1 puts it in both places) while the feeds and pages
+they serve have long been UTF-8. Read as labelled, every letter outside ASCII turns
+into two or three wrong ones (``ÐŸÑ€Ð¸`` for ``При``), in every feed reader of every
+subscriber.
 
 Text in a legacy charset is practically never valid UTF-8 by chance: each byte above
-ASCII would have to be followed by exactly the right continuation bytes, every time.
-So bytes that hold something beyond ASCII and decode as UTF-8 are read as UTF-8,
-whatever the server's label says, unless the document itself names the other charset
-(then the two labels agree, and we go by them).
+ASCII would have to be followed by exactly the right continuation bytes, every time
+(``Ã¤``, the very mojibake this avoids, is about the only way). So bytes that hold
+something beyond ASCII and decode as UTF-8 are read as UTF-8, whatever the labels say.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import codecs
 import re
 
-__all__ = ["charset_of", "declared_in_xml", "really_utf8", "utf8_or_legacy", "with_charset"]
+__all__ = ["charset_of", "declared_in_xml", "stale_label", "utf8_or_legacy", "with_charset"]
 
 _CHARSET = re.compile(r"""(;\s*charset\s*=\s*["']?)([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _XML_DECLARATION = re.compile(rb"""\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
@@ -45,22 +46,22 @@ def declared_in_xml(body: bytes) -> str | None:
     return found[1].decode("ascii") if found else None
 
 
-def really_utf8(body: bytes, label: str | None, declared: str | None = None) -> bool:
-    """Whether to read `body` as UTF-8 although the server labels it `label`: the
-    label names another charset (one that writes ASCII as ASCII, or one nobody knows),
-    the document declares UTF-8 or nothing (`declared`), and the bytes hold non-ASCII
-    that is valid UTF-8."""
-    if label is None or _is_utf8(label) or not _ascii_compatible(label):
-        return False
-    if declared is not None and not _is_utf8(declared):
-        return False
-    if body.isascii():
-        return False  # the label changes nothing
+def stale_label(body: bytes, *labels: str | None) -> str | None:
+    """The first of `labels` (the server's, the document's) that names a charset other
+    than UTF-8 when `body` is UTF-8 all the same: it holds non-ASCII, all of it valid
+    UTF-8. None when the labels say UTF-8 or nothing, or the bytes are not UTF-8 (then
+    the labels are believed). UTF-16 and UTF-32 labels do not count (their bytes look
+    nothing like UTF-8); an unknown name (``utf8mb4``, a typo) does, as nothing could
+    read by it anyway."""
+    stale = next((label for label in labels
+                  if label and not _is_utf8(label) and _ascii_compatible(label)), None)
+    if stale is None or body.isascii():
+        return None  # nothing to overrule, or nothing a label would change
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
+    return stale
 
 
 def utf8_or_legacy(body: bytes, label: str | None) -> tuple[str, str]:

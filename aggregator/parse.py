@@ -90,10 +90,10 @@ def parse_feed(body: bytes, content_type: str | None = None, *, fast: bool = Tru
     tests that compare the two) sends every document to feedparser."""
     if is_json_feed(body, content_type):
         return parse_json_feed(body)
-    label = encoding.charset_of(content_type)
-    stale = encoding.really_utf8(body, label, encoding.declared_in_xml(body))
-    if content_type and stale:
-        content_type = encoding.with_charset(content_type, "utf-8")
+    stale = encoding.stale_label(body, encoding.charset_of(content_type),
+                                 encoding.declared_in_xml(body))
+    if stale:  # the server's charset wins over the document's, in both parsers
+        content_type = encoding.with_charset(content_type or "application/xml", "utf-8")
     # No Content-Location on purpose: relative links in RSS are resolved later against
     # the channel's own link (the partner's site), as readers expect; feedparser would
     # resolve them against the URL we fetched. xml:base, where given, still applies.
@@ -124,8 +124,9 @@ def parse_feed(body: bytes, content_type: str | None = None, *, fast: bool = Tru
             f"the feed is malformed but usable: {problem}" if problem else None,
             f"the feed holds {MAX_ITEMS + dropped:,} entries; only the first {MAX_ITEMS:,} "
             "were read" if dropped else None,
-            f"the server labels the feed {label} but it is UTF-8 (read as UTF-8); the "
-            "charset in its Content-Type header should say utf-8" if stale else None,
+            f"the feed is labelled {stale} but it is UTF-8 (read as UTF-8); the charset "
+            "of its Content-Type header and its XML declaration should say utf-8"
+            if stale else None,
         ])) or None,
         ttl_minutes=_whole(feed.get("ttl")),
     )

@@ -53,15 +53,15 @@ class Matches:
 
 
 def decode(body: bytes, content_type: str | None = None) -> str:
-    """A page's text: a UTF-8 byte order mark wins, then the charset of the
-    Content-Type (unless the bytes show it is stale, see :mod:`aggregator.encoding`),
-    then ``<meta charset>``, else UTF-8 (or windows-1252 when the bytes are not UTF-8)."""
+    """A page's text: a UTF-8 byte order mark wins; then UTF-8 when the bytes are,
+    whatever the labels say (see :mod:`aggregator.encoding`); then the charset of the
+    Content-Type, of ``<meta charset>``, else windows-1252."""
     if body.startswith(codecs.BOM_UTF8):
         return body[3:].decode("utf-8", errors="replace")
     meta = _META_CHARSET.search(body[:4096])
     declared = meta[1].decode("ascii") if meta else None
     label = encoding.charset_of(content_type)
-    if encoding.really_utf8(body, label, declared):
+    if encoding.stale_label(body, label, declared):
         return body.decode("utf-8")
     for name in (label, declared):
         if name:

@@ -32,7 +32,7 @@ def test_a_utf8_feed_under_a_legacy_label_is_read_as_utf8_and_the_partner_is_tol
                       fast=fast)
     assert feed.entries[0].title == TITLE
     assert feed.warning is not None
-    assert f"labels the feed {label.strip(chr(34))} but it is UTF-8" in feed.warning
+    assert f"labelled {label.strip(chr(34))} but it is UTF-8" in feed.warning
 
 
 @pytest.mark.parametrize("declaration", ['<?xml version="1.0"?>', ""])
@@ -54,26 +54,35 @@ def test_a_feed_really_in_its_legacy_charset_is_read_by_it() -> None:
                       ).entries[0].title == title
 
 
-def test_labels_that_agree_are_followed_even_when_the_bytes_would_pass_as_utf8() -> None:
-    """The document names the same legacy charset as the server: not ours to overrule."""
-    body = rss("Ã¤", '<?xml version="1.0" encoding="ISO-8859-1"?>').encode("utf-8")
-    assert encoding.really_utf8(body, "iso-8859-1", "ISO-8859-1") is False
+@pytest.mark.parametrize("content_type", [
+    "application/rss+xml; charset=windows-1252", "application/rss+xml", None])
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "feedparser"])
+def test_a_stale_xml_declaration_is_overruled_by_the_bytes_too(content_type: str | None,
+                                                               fast: bool) -> None:
+    """A CMS whose database moved to UTF-8 while its charset setting did not writes
+    the old name into the XML declaration (and often the header as well)."""
+    body = rss(declaration='<?xml version="1.0" encoding="windows-1252"?>').encode()
+    feed = parse_feed(body, content_type, fast=fast)
+    assert feed.entries[0].title == TITLE
+    assert "labelled windows-1252 but it is UTF-8" in (feed.warning or "")
 
 
 @pytest.mark.parametrize("body, label, declared, expected", [
-    ("Привет".encode(), "windows-1251", None, True),
-    ("Привет".encode(), "windows-1251", "utf-8", True),
-    ("Привет".encode(), "no-such-charset", None, True),
-    ("Привет".encode("cp1251"), "windows-1251", None, False),  # not valid UTF-8
-    (b"plain ASCII", "windows-1251", None, False),  # the label changes nothing
-    ("Привет".encode(), "utf-8", None, False),  # nothing to overrule
-    ("Привет".encode(), None, None, False),
-    ("Привет".encode(), "windows-1251", "windows-1251", False),  # the labels agree
-    ("Привет".encode(), "utf-16", None, False),  # another shape of bytes
+    ("Привет".encode(), "windows-1251", None, "windows-1251"),
+    ("Привет".encode(), "windows-1251", "utf-8", "windows-1251"),
+    ("Привет".encode(), None, "koi8-r", "koi8-r"),
+    ("Привет".encode(), "utf-8", "koi8-r", "koi8-r"),  # the stale one is named
+    ("Привет".encode(), "windows-1251", "windows-1251", "windows-1251"),
+    ("Привет".encode(), "no-such-charset", None, "no-such-charset"),
+    ("Привет".encode("cp1251"), "windows-1251", None, None),  # not valid UTF-8
+    (b"plain ASCII", "windows-1251", None, None),  # the label changes nothing
+    ("Привет".encode(), "utf-8", None, None),  # nothing to overrule
+    ("Привет".encode(), None, None, None),
+    ("Привет".encode(), "utf-16", None, None),  # another shape of bytes
 ])
-def test_really_utf8(body: bytes, label: str | None, declared: str | None,
-                     expected: bool) -> None:
-    assert encoding.really_utf8(body, label, declared) is expected
+def test_stale_label(body: bytes, label: str | None, declared: str | None,
+                     expected: str | None) -> None:
+    assert encoding.stale_label(body, label, declared) == expected
 
 
 def test_the_charset_parameter_is_read_and_replaced() -> None:

@@ -355,7 +355,7 @@ def test_a_utf8_feed_its_server_labels_windows_1251_is_published_with_its_letter
     expected = [entry.title for entry in parse_feed((FEEDS / "ru-atom.atom").read_bytes(),
                                                     "application/atom+xml").entries]
     assert sorted(titles) == sorted(expected) and any("Родител" in t for t in titles)
-    assert "labels the feed windows-1251 but it is UTF-8" in (
+    assert "labelled windows-1251 but it is UTF-8" in (
         states(settings)["miso-ru"].warning or "")
 
 
