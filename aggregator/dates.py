@@ -17,11 +17,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from .models import ParsedFeed
 
 #: where the portal is: dates without a zone are read as local time there
 DEFAULT_ZONE = ZoneInfo("Europe/Berlin")
@@ -29,6 +32,10 @@ DEFAULT_ZONE = ZoneInfo("Europe/Berlin")
 MAX_LANGUAGES = 12
 #: longer texts are not searched for a date inside them
 MAX_SEARCH = 200
+#: a feed's date as written is at most this long (longer texts are not dates) ...
+MAX_DATE_TEXT = 64
+#: ... and at most this many are read per document (see :func:`read_feed_dates`)
+MAX_DATE_READS = 100
 
 _BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e"))
 _SPACES = re.compile(r"\s+")
@@ -53,6 +60,34 @@ def parse_date(text: str | None, languages: Iterable[str | None], *, now: dateti
     if found is None:
         found = _dateparser(cleaned, _known(tuple(languages)), now.astimezone(zone), zone)
     return _utc(found, zone) if found is not None else None
+
+
+def read_feed_dates(feed: ParsedFeed, languages: Iterable[str | None], *, now: datetime
+                    ) -> ParsedFeed:
+    """The feed with the dates its parser could not read (``Mo, 12 Mär 2026 10:00``,
+    ``12.03.2026``: RFC 822 in the feed's language, or no standard at all) read as
+    people write them; those nobody can read are listed in ``unparsed_dates``, and
+    their entries keep no date (the time first seen stands in). Bounded: dateparser
+    takes milliseconds per text (up to a tenth of a second on a long one), so at most
+    ``MAX_DATE_READS`` texts of at most ``MAX_DATE_TEXT`` characters are read."""
+    if not any(entry.date_text for entry in feed.entries):
+        return feed
+    wanted = tuple(languages)
+    entries, unread, reads = [], [], 0
+    for entry in feed.entries:
+        text = entry.date_text
+        if text:
+            found = None
+            if len(text) <= MAX_DATE_TEXT and reads < MAX_DATE_READS:
+                reads += 1
+                found = parse_date(text, wanted, now=now)
+            if found is None:
+                unread.append(text[:MAX_DATE_TEXT])
+            else:
+                entry = replace(entry, published=found)
+        entries.append(entry)
+    return replace(feed, entries=tuple(entries),
+                   unparsed_dates=feed.unparsed_dates + tuple(unread))
 
 
 def clean(text: str) -> str:

@@ -211,6 +211,7 @@ class ParsedEntry:
     base: str | None = None  # xml:base in effect for this entry
     alternates: tuple[tuple[str, str], ...] = ()  # (hreflang, href): the other language versions
     event: Event | None = None  # set for calendar entries
+    date_text: str | None = None  # its date as written, when the feed parser could not read it
 
 
 @dataclass(frozen=True, slots=True)

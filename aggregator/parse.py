@@ -145,6 +145,8 @@ def _entry(raw: Mapping[str, Any]) -> ParsedEntry:
         base = None
     language = _detail_language(raw, "title", "summary") or _plain(content or {}, "language")
     links = _plain(raw, "links") or ()
+    published = _date(_plain(raw, "published_parsed"))
+    updated = _date(_plain(raw, "updated_parsed"))
     return ParsedEntry(
         id=_text(_plain(raw, "id")),
         link=_main_link(raw, links, language),
@@ -155,8 +157,8 @@ def _entry(raw: Mapping[str, Any]) -> ParsedEntry:
         content=_plain(content, "value") if content else None,
         content_is_html=_is_html(content or {}),
         author=_text(_plain(raw, "author")),
-        published=_date(_plain(raw, "published_parsed")),
-        updated=_date(_plain(raw, "updated_parsed")),
+        published=published,
+        updated=updated,
         language=language,
         categories=tuple(
             term for tag in _plain(raw, "tags") or ()
@@ -167,6 +169,9 @@ def _entry(raw: Mapping[str, Any]) -> ParsedEntry:
             (str(link["hreflang"]), str(link["href"])) for link in links
             if _plain(link, "rel") == "alternate" and _plain(link, "hreflang")
             and _plain(link, "href")),
+        # a date in words of the feed's language (``Mo, 12 Mär 2026``): for dates.py
+        date_text=None if published or updated else _text(
+            _plain(raw, "published") or _plain(raw, "updated")),
     )
 
 

@@ -54,6 +54,10 @@ def parse_source(body: bytes, url: str, content_type: str | None, source: Source
         from .calendar import parse_calendar
 
         return parse_calendar(body, now, content_type=content_type)
+    from .dates import read_feed_dates
+    from .language import primary_code
     from .parse import parse_feed
 
-    return parse_feed(body, content_type)
+    feed = parse_feed(body, content_type)
+    return read_feed_dates(feed, (primary_code(feed.language), source.language, *languages),
+                           now=now)

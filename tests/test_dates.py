@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aggregator.dates import clean, parse_date
+from aggregator import dates
+from aggregator.dates import clean, parse_date, read_feed_dates
+from aggregator.parse import parse_feed
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 PORTAL = ["de", "en", "tr", "ar", "fa", "ru", "uk", "kmr", "ckb", "vi", "pl"]
@@ -71,3 +73,60 @@ def test_languages_the_library_does_not_know_are_skipped() -> None:
 
 def test_clean_turns_every_digit_into_ascii() -> None:
     assert clean(" ۱۲\u200f  مارس\n ٢٠٢٦ ") == "12 مارس 2026"
+
+
+# -- feeds whose dates their parser cannot read ------------------------------------------
+
+def feed_with_dates(*dates: str, language: str = "de") -> bytes:
+    items = "".join(f"<item><title>Item {n}</title><link>https://p.example/{n}</link>"
+                    f"<pubDate>{date}</pubDate></item>" for n, date in enumerate(dates))
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>P'
+            f"</title><link>https://p.example/</link><description>d</description>"
+            f"<language>{language}</language>{items}</channel></rss>").encode()
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "feedparser"])
+def test_dates_in_the_feeds_language_are_read_as_people_write_them(fast: bool) -> None:
+    parsed = parse_feed(feed_with_dates(
+        "Do, 12 Mär 2026 10:00:00 +0100",  # RFC 822, in German
+        "12.03.2026 18:30",
+        "Donnerstag, 12. März 2026",
+        "Thu, 12 Mar 2026 10:00:00 +0100",  # the feed parser reads this one itself
+        "kein Datum"), "application/rss+xml", fast=fast)
+    assert [entry.date_text for entry in parsed.entries] == [
+        "Do, 12 Mär 2026 10:00:00 +0100", "12.03.2026 18:30", "Donnerstag, 12. März 2026",
+        None, "kein Datum"]
+    feed = read_feed_dates(parsed, ("de", "en"), now=NOW)
+    assert [entry.published for entry in feed.entries] == [
+        datetime(2026, 3, 12, 9, 0, tzinfo=UTC), datetime(2026, 3, 12, 17, 30, tzinfo=UTC),
+        datetime(2026, 3, 11, 23, 0, tzinfo=UTC), datetime(2026, 3, 12, 9, 0, tzinfo=UTC),
+        None]
+    assert feed.unparsed_dates == ("kein Datum",)
+
+
+def test_dates_in_turkish_and_russian_feeds() -> None:
+    for language, text in (("tr", "12 Mart 2026 Perşembe 10:00"),
+                           ("ru", "12 марта 2026 10:00")):
+        feed = read_feed_dates(parse_feed(feed_with_dates(text, language=language)),
+                               (language, "de"), now=NOW)
+        assert feed.entries[0].published == datetime(2026, 3, 12, 9, 0, tzinfo=UTC), text
+
+
+def test_reading_dates_is_bounded_whatever_a_feed_holds(monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    """dateparser takes milliseconds per text: a thousand items with made-up dates
+    must not make a document overrun its parse budget."""
+    calls: list[str] = []
+
+    def counted(text: str, *args: object, **kwargs: object) -> None:
+        calls.append(text)
+        return None
+
+    monkeypatch.setattr(dates, "parse_date", counted)
+    texts = ["x" * (dates.MAX_DATE_TEXT + 1)] * 10  # no date is this long
+    texts += [f"kein Datum {n}" for n in range(dates.MAX_DATE_READS + 50)]
+    feed = read_feed_dates(parse_feed(feed_with_dates(*texts)), ("de",), now=NOW)
+    assert len(calls) == dates.MAX_DATE_READS
+    assert all(len(text) <= dates.MAX_DATE_TEXT for text in calls)
+    assert len(feed.unparsed_dates) == len(texts)
+    assert all(entry.published is None for entry in feed.entries)

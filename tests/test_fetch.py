@@ -359,6 +359,30 @@ def test_a_utf8_feed_its_server_labels_windows_1251_is_published_with_its_letter
         states(settings)["miso-ru"].warning or "")
 
 
+def test_a_feed_that_writes_its_dates_in_german_keeps_them(
+        server: FixtureServer, tmp_path: Path) -> None:
+    """Older German CMSs write RFC 822 dates with German day and month names, which
+    the feed parser cannot read: without them every item would take the time it was
+    first seen, and a new partner's history would all land at one moment."""
+    items = "".join(
+        f"<item><title>Meldung {day}</title><link>https://p.example/{day}</link>"
+        f"<pubDate>{weekday}, {day} Mär 2026 10:00:00 +0100</pubDate></item>"
+        for weekday, day in (("Mo", 9), ("Di", 10), ("Mi", 11)))
+    body = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            "<title>P</title><link>https://p.example/</link><description>d</description>"
+            f"<language>de-DE</language>{items}<item><title>Ohne</title>"
+            "<link>https://p.example/x</link><pubDate>bald</pubDate></item>"
+            "</channel></rss>").encode()
+    url = server.add("/de", Route(body=body, headers=RSS))
+    settings = settings_for(tmp_path, [{"id": "p", "name": "P", "url": url}])
+    assert fetch(settings)["p"].outcome == "ok"
+    published = {str(row["title"]): str(row["published"]) for row in stored(settings, "p")}
+    assert {title: published[title][:16] for title in published if title != "Ohne"} == {
+        "Meldung 9": "2026-03-09T09:00", "Meldung 10": "2026-03-10T09:00",
+        "Meldung 11": "2026-03-11T09:00"}
+    assert states(settings)["p"].unparsed_dates == 1
+
+
 def test_a_gone_source_is_retired_not_fetched_again_and_stays_published(
         server: FixtureServer, tmp_path: Path) -> None:
     url = server.add("/gone", feed_route("uk-rss2.xml"))
