@@ -65,8 +65,9 @@ def parse_date(text: str | None, languages: Iterable[str | None], *, now: dateti
 def read_feed_dates(feed: ParsedFeed, languages: Iterable[str | None], *, now: datetime
                     ) -> ParsedFeed:
     """The feed with the dates its parser could not read (``Mo, 12 Mär 2026 10:00``,
-    ``12.03.2026``: RFC 822 in the feed's language, or no standard at all) read as
-    people write them; those nobody can read are listed in ``unparsed_dates``, and
+    ``12.03.2026``: RFC 822 in the feed's language, or no standard at all), or read in
+    the wrong zone (a zone name it does not know, ``MEZ``, ``MSK``, taken as UTC), read
+    as people write them; those nobody can read are listed in ``unparsed_dates``, and
     their entries keep no date (the time first seen stands in). Bounded: dateparser
     takes milliseconds per text (up to a tenth of a second on a long one), so at most
     ``MAX_DATE_READS`` texts of at most ``MAX_DATE_TEXT`` characters are read."""
@@ -81,10 +82,10 @@ def read_feed_dates(feed: ParsedFeed, languages: Iterable[str | None], *, now: d
             if len(text) <= MAX_DATE_TEXT and reads < MAX_DATE_READS:
                 reads += 1
                 found = parse_date(text, wanted, now=now)
-            if found is None:
-                unread.append(text[:MAX_DATE_TEXT])
-            else:
+            if found is not None:
                 entry = replace(entry, published=found)
+            elif entry.published is None:  # else the feed parser's reading stands
+                unread.append(text[:MAX_DATE_TEXT])
         entries.append(entry)
     return replace(feed, entries=tuple(entries),
                    unparsed_dates=feed.unparsed_dates + tuple(unread))
@@ -139,12 +140,16 @@ def _iso(text: str) -> datetime | None:
 
 
 def _rfc822(text: str) -> datetime | None:
+    """An RFC 822 date with a zone the standard library knows (numeric, GMT, EST, ...);
+    with any other (``+03:00``, ``MSK``, ``MEZ``) or none it answers a naive time, and
+    dateparser, which knows those, reads the text instead."""
     if not re.search(r"\d{1,2} [A-Za-z]{3} \d{4} \d{2}:\d{2}", text):
         return None
     try:
-        return parsedate_to_datetime(text)
+        found = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
+    return found if found.tzinfo is not None else None
 
 
 @lru_cache(maxsize=1)

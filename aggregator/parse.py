@@ -169,10 +169,25 @@ def _entry(raw: Mapping[str, Any]) -> ParsedEntry:
             (str(link["hreflang"]), str(link["href"])) for link in links
             if _plain(link, "rel") == "alternate" and _plain(link, "hreflang")
             and _plain(link, "href")),
-        # a date in words of the feed's language (``Mo, 12 Mär 2026``): for dates.py
-        date_text=None if published or updated else _text(
-            _plain(raw, "published") or _plain(raw, "updated")),
+        date_text=_date_text(raw, published, updated),
     )
+
+
+#: the zone names feedparser reads (any other it takes for UTC)
+_KNOWN_ZONES = frozenset(feedparser.datetimes.rfc822.timezone_names) | {"utc"}
+_ZONE_NAME = re.compile(r"\d:\d\d(?::\d\d)?\s*([A-Za-z]{2,5})\s*$")
+
+
+def _date_text(raw: Mapping[str, Any], published: datetime | None,
+               updated: datetime | None) -> str | None:
+    """An item's date as written, for :func:`aggregator.dates.read_feed_dates`, where
+    the feed parser could not read it (``Mo, 12 Mär 2026``) or read a zone name it does
+    not know as UTC (``Do, 12 Mar 2026 10:00:00 MEZ`` is 09:00 UTC, not 10:00)."""
+    if published is None and updated is None:
+        return _text(_plain(raw, "published") or _plain(raw, "updated"))
+    text = _text(_plain(raw, "published")) if published is not None else None
+    zone = _ZONE_NAME.search(text) if text else None
+    return text if zone and zone[1].lower() not in _KNOWN_ZONES else None
 
 
 def keep_first_items(body: bytes, limit: int) -> tuple[bytes, int]:

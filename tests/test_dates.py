@@ -130,3 +130,33 @@ def test_reading_dates_is_bounded_whatever_a_feed_holds(monkeypatch: pytest.Monk
     assert all(len(text) <= dates.MAX_DATE_TEXT for text in calls)
     assert len(feed.unparsed_dates) == len(texts)
     assert all(entry.published is None for entry in feed.entries)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Thu, 12 Mar 2026 10:00:00 +03:00", datetime(2026, 3, 12, 7, 0, tzinfo=UTC)),
+    ("Thu, 12 Mar 2026 10:00:00 MSK", datetime(2026, 3, 12, 7, 0, tzinfo=UTC)),
+    ("Thu, 12 Mar 2026 10:00:00 MEZ", datetime(2026, 3, 12, 9, 0, tzinfo=UTC)),
+    ("Fri, 12 Jun 2026 10:00:00 CEST", datetime(2026, 6, 12, 8, 0, tzinfo=UTC)),
+    ("Thu, 12 Mar 2026 10:00:00 GMT", datetime(2026, 3, 12, 10, 0, tzinfo=UTC)),
+    ("Thu, 12 Mar 2026 10:00:00", datetime(2026, 3, 12, 9, 0, tzinfo=UTC)),  # Berlin
+])
+def test_an_rfc822_date_keeps_its_zone_whatever_it_is_called(text: str, expected: datetime
+                                                              ) -> None:
+    assert parse_date(text, ["de", "en"], now=NOW) == expected
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "feedparser"])
+def test_a_zone_name_the_feed_parser_takes_for_utc_is_read_again(fast: bool) -> None:
+    """feedparser knows the North American zone names and GMT; any other (MEZ, CEST,
+    MSK) it silently reads as UTC, one to three hours off."""
+    parsed = parse_feed(feed_with_dates(
+        "Thu, 12 Mar 2026 10:00:00 MEZ", "Thu, 12 Mar 2026 10:00:00 MSK",
+        "Thu, 12 Mar 2026 10:00:00 EST", "Thu, 12 Mar 2026 10:00:00 +0100"),
+        "application/rss+xml", fast=fast)
+    assert [entry.date_text for entry in parsed.entries] == [
+        "Thu, 12 Mar 2026 10:00:00 MEZ", "Thu, 12 Mar 2026 10:00:00 MSK", None, None]
+    feed = read_feed_dates(parsed, ("de",), now=NOW)
+    assert [entry.published for entry in feed.entries] == [
+        datetime(2026, 3, 12, 9, 0, tzinfo=UTC), datetime(2026, 3, 12, 7, 0, tzinfo=UTC),
+        datetime(2026, 3, 12, 15, 0, tzinfo=UTC), datetime(2026, 3, 12, 9, 0, tzinfo=UTC)]
+    assert feed.unparsed_dates == ()
