@@ -90,10 +90,7 @@ def parse_feed(body: bytes, content_type: str | None = None, *, fast: bool = Tru
     tests that compare the two) sends every document to feedparser."""
     if is_json_feed(body, content_type):
         return parse_json_feed(body)
-    stale = encoding.stale_label(body, encoding.charset_of(content_type),
-                                 encoding.declared_in_xml(body))
-    if stale:  # the server's charset wins over the document's, in both parsers
-        content_type = encoding.with_charset(content_type or "application/xml", "utf-8")
+    content_type, relabelled = _charset(body, content_type)
     # No Content-Location on purpose: relative links in RSS are resolved later against
     # the channel's own link (the partner's site), as readers expect; feedparser would
     # resolve them against the URL we fetched. xml:base, where given, still applies.
@@ -124,12 +121,25 @@ def parse_feed(body: bytes, content_type: str | None = None, *, fast: bool = Tru
             f"the feed is malformed but usable: {problem}" if problem else None,
             f"the feed holds {MAX_ITEMS + dropped:,} entries; only the first {MAX_ITEMS:,} "
             "were read" if dropped else None,
-            f"the feed is labelled {stale} but it is UTF-8 (read as UTF-8); the charset "
-            "of its Content-Type header and its XML declaration should say utf-8"
-            if stale else None,
+            relabelled,
         ])) or None,
         ttl_minutes=_whole(feed.get("ttl")),
     )
+
+
+def _charset(body: bytes, content_type: str | None) -> tuple[str | None, str | None]:
+    """The Content-Type to parse by, and what to tell the partner: UTF-8 bytes under a
+    stale legacy label are parsed as UTF-8 (:mod:`aggregator.encoding`; the header's
+    charset outweighs the XML declaration in both parsers)."""
+    labels = {"the charset of its Content-Type header": encoding.charset_of(content_type),
+              "its XML declaration": encoding.declared_in_xml(body)}
+    stale = [where for where, label in labels.items() if encoding.stale_label(body, label)]
+    if not stale:
+        return content_type, None
+    named = " and ".join(sorted({str(labels[where]) for where in stale}))
+    return (encoding.with_charset(content_type or "application/xml", "utf-8"),
+            f"the feed is labelled {named} but it is UTF-8 (read as UTF-8); "
+            f"{' and '.join(stale)} should say utf-8")
 
 
 def _entry(raw: Mapping[str, Any]) -> ParsedEntry:

@@ -112,3 +112,21 @@ def test_a_utf8_byte_order_mark_outweighs_the_servers_label() -> None:
     page = "\ufeff<html><body>Größe".encode() + b"\xff</body></html>"
     assert decode(page, "text/html; charset=iso-8859-1").endswith(
         "<body>Größe\ufffd</body></html>")
+
+
+@pytest.mark.parametrize("content_type, declaration, says", [
+    ("application/rss+xml; charset=windows-1251", '<?xml version="1.0" encoding="UTF-8"?>',
+     "labelled windows-1251 but it is UTF-8 (read as UTF-8); the charset of its "
+     "Content-Type header should say utf-8"),
+    ("application/rss+xml", '<?xml version="1.0" encoding="ISO-8859-1"?>',
+     "labelled ISO-8859-1 but it is UTF-8 (read as UTF-8); its XML declaration should "
+     "say utf-8"),
+    ("application/rss+xml; charset=iso-8859-1", '<?xml version="1.0" encoding="iso-8859-1"?>',
+     "labelled iso-8859-1 but it is UTF-8 (read as UTF-8); the charset of its Content-Type "
+     "header and its XML declaration should say utf-8"),
+])
+def test_the_warning_names_the_label_the_partner_has_to_fix(
+        content_type: str, declaration: str, says: str) -> None:
+    feed = parse_feed(rss(declaration=declaration).encode(), content_type)
+    assert feed.entries[0].title == TITLE
+    assert feed.warning == f"the feed is {says}"
