@@ -78,7 +78,9 @@ def clean_html(fragment: str, base: str | None = None) -> str:
     """Sanitise an HTML fragment; relative URLs are resolved against ``base``."""
     if not fragment:
         return ""
-    cleaned = _cleaner(base or None).clean(strip_controls(fragment))
+    # controls go before (they could hide markup) and after: the cleaner decodes
+    # character references, and "&#1;" is a control character no XML may hold
+    cleaned = strip_controls(_cleaner(base or None).clean(strip_controls(fragment)))
     # balance bidi controls within each run of text, so none leaks past its element
     if _BIDI.search(cleaned):
         cleaned = _TEXT_RUN.sub(lambda run: balance_bidi(run.group()), cleaned)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
@@ -83,6 +83,9 @@ def unsafe(fragment: str) -> list[str]:
        links=st.lists(st.sampled_from(["https://fuzz.example/a", "/relative", "javascript:x",
                                        "", "mailto:a@b", "https://fuzz.example/ä ö"]),
                       max_size=4))
+# found by this test: a character reference to a control character ("&#1", decoded by
+# the sanitiser) made every document with that entry unrenderable
+@example(titles=[""], bodies=["&#1"], links=["https://fuzz.example/a"])
 def test_published_feeds_are_valid_and_safe(titles: list[str], bodies: list[str],
                                             links: list[str]) -> None:
     try:

@@ -34,6 +34,14 @@ def test_control_characters_go() -> None:
     assert plain_text("Title\x07 with\x0b controls\uffff") == "Title with controls"
 
 
+@pytest.mark.parametrize("reference", ["&#1;", "&#1", "&#x1b;", "&#x7;", "&#xFFFE;"])
+def test_control_characters_written_as_references_go_too(reference: str) -> None:
+    """The cleaner decodes character references: one to a control character would put
+    it in the output, and lxml (so feedgen) refuses every document that holds it."""
+    assert clean_html(f"<p>a{reference}b</p>", BASE) == "<p>ab</p>"
+    assert plain_text(f"Title{reference}") == "Title"
+
+
 @pytest.mark.parametrize(("title", "text"), [
     ("<b>Tom &amp; Jerry</b>", "Tom & Jerry"),
     ("&lt;script&gt;alert(1)&lt;/script&gt; News", "News"),
