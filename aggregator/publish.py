@@ -50,6 +50,7 @@ from .jsonfeed import render_json
 from .language import is_rtl
 from .models import (
     Attribution,
+    Copy,
     Document,
     FeedItem,
     FeedQuery,
@@ -67,6 +68,7 @@ from .sanitize import text_of
 from .staleness import EVENT_ENDS, LANGUAGES, PUBLISHED, fingerprint
 from .staleness import digest as _digest
 from .syndication import render_atom, render_rss
+from .urls import web_address
 
 log = logging.getLogger("aggregator.publish")
 
@@ -590,21 +592,29 @@ class _Context:
 
 
 def present(item: FeedItem, source: SourceConfig, state: SourceState | None) -> Story:
-    """How one stored entry appears in every format (pure)."""
+    """How one stored entry appears in every format (pure). Links are published as
+    web addresses every reader can follow (:func:`aggregator.urls.web_address`)."""
     entry = item.stored.entry
+    link = web_address(entry.link) if entry.link else None
+    copies, translations = _addressed(item.copies), _addressed(item.translations)
     teaser = entry.summary_html or _teaser(entry.content_html)
     body = entry.content_html or entry.summary_html if source.content == "full" else teaser
-    more = "" if source.content == "full" or not entry.link else (
-        f'<p><a href="{html.escape(entry.link)}" rel="noopener noreferrer">'
+    more = "" if source.content == "full" or not link else (
+        f'<p><a href="{html.escape(link)}" rel="noopener noreferrer">'
         f"{html.escape(source.name)} \u2192</a></p>")
     return Story(
-        uid=item.uid, title=entry.title, link=entry.link, summary_html=teaser,
-        content_html=credit_line(source, item) + _wrap(body + more, entry.language),
+        uid=item.uid, title=entry.title, link=link, summary_html=teaser,
+        content_html=credit_line(source, copies) + _wrap(body + more, entry.language),
         summary_text=text_of(teaser)[:TEASER_CHARACTERS * 2],
         author=entry.author or source.name, categories=entry.categories,
         published=item.stored.published, updated=item.stored.updated,
         language=entry.language, source=attribution(source, state, item.stored.updated),
-        copies=item.copies, rights=source.rights, translations=item.translations)
+        copies=copies, rights=source.rights, translations=translations)
+
+
+def _addressed(copies: Sequence[Copy]) -> tuple[Copy, ...]:
+    return tuple(replace(copy, link=web_address(copy.link)) if copy.link else copy
+                 for copy in copies)
 
 
 def attribution(source: SourceConfig, state: SourceState | None,
@@ -616,19 +626,19 @@ def attribution(source: SourceConfig, state: SourceState | None,
     return Attribution(
         source_id=source.id, name=source.name, homepage=source.homepage,
         feed_id=state.feed_id or feed_url, feed_title=state.feed_title or source.name,
-        feed_link=state.feed_link or source.homepage or feed_url, feed_url=feed_url,
+        feed_link=web_address(state.feed_link or source.homepage or feed_url), feed_url=feed_url,
         feed_updated=state.feed_updated or fallback_updated)
 
 
-def credit_line(source: SourceConfig, item: FeedItem) -> str:
+def credit_line(source: SourceConfig, copies: Sequence[Copy]) -> str:
     """The partner's name, visible in every reader (many do not show atom:source),
     and every other partner who published the same story."""
     link = source.homepage or source.url
     credit = f'<a href="{html.escape(link)}">{html.escape(source.name)}</a>'
-    if item.copies:
+    if copies:
         others = ", ".join(
             f'<a href="{html.escape(copy.link)}">{html.escape(copy.name)}</a>' if copy.link
-            else html.escape(copy.name) for copy in item.copies)
+            else html.escape(copy.name) for copy in copies)
         credit += f", also published by {others}"
     return f'<p class="credit">{credit}</p>'
 

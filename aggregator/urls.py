@@ -287,6 +287,17 @@ def canonical_url(url: str) -> str:
     return current
 
 
+#: what may not stand in an IRI as it is (RFC 3987): space, controls, "<>\\^`{|}
+_NOT_IN_IRI = re.compile(r'[\x00-\x20"<>\\^`{|}\x7f]')
+
+
+def web_address(url: str) -> str:
+    """``url`` as every reader can follow it: the characters no IRI may hold as they
+    are (a space, a quote, ``<``, ...) percent-encoded; everything else as it was (a
+    German umlaut stays, as IRIs allow). Partners' CMSs write links with spaces."""
+    return _NOT_IN_IRI.sub(lambda found: f"%{ord(found[0]):02X}", url)
+
+
 def query_value(url: str, name: str) -> str | None:
     """The value of query parameter ``name`` in ``url`` (the first one), if any."""
     values = parse_qs(urlsplit(url).query, keep_blank_values=False).get(name)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import os
 import random
 import socket
@@ -381,6 +382,28 @@ def test_a_feed_that_writes_its_dates_in_german_keeps_them(
         "Meldung 9": "2026-03-09T09:00", "Meldung 10": "2026-03-10T09:00",
         "Meldung 11": "2026-03-11T09:00"}
     assert states(settings)["p"].unparsed_dates == 1
+
+
+def test_links_with_spaces_are_published_as_addresses_every_reader_can_follow(
+        server: FixtureServer, tmp_path: Path) -> None:
+    """A CMS that writes an article's title into its link, spaces and quotes included:
+    in RSS and Atom a link with a space is not a URL, and readers cut it there."""
+    body = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>P'
+            "</title><link>https://p.example/</link><description>d</description><item>"
+            '<title>Grüße</title><link>https://p.example/news/grüße an "alle"</link>'
+            "</item></channel></rss>").encode()
+    url = server.add("/spaces", Route(body=body, headers=RSS))
+    settings = settings_for(tmp_path, [{"id": "p", "name": "P", "url": url}])
+    assert fetch(settings)["p"].outcome == "ok"
+    address = "https://p.example/news/grüße%20an%20%22alle%22"
+    atom = etree.fromstring((settings.output_dir / "feed.atom").read_bytes())
+    assert [link.get("href") for link in atom.iter(f"{ATOM}link")
+            if link.get("rel") == "alternate" and link.getparent().tag == f"{ATOM}entry"
+            ] == [address]
+    rss = etree.fromstring((settings.output_dir / "feed.rss").read_bytes())
+    assert rss.findtext("channel/item/link") == address
+    document = json.loads((settings.output_dir / "feed.json").read_text(encoding="utf-8"))
+    assert document["items"][0]["url"] == address
 
 
 def test_a_gone_source_is_retired_not_fetched_again_and_stays_published(

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from aggregator.urls import TRACKING_PARAMS, absolute_url, canonical_url, is_http_url
+from aggregator.urls import (
+    TRACKING_PARAMS,
+    absolute_url,
+    canonical_url,
+    is_http_url,
+    web_address,
+)
 
 # --------------------------------------------------------------------------
 # Examples
@@ -284,3 +290,14 @@ def test_never_raises(text: str) -> None:
     is_http_url(text)
     absolute_url(text, "https://hannover.de/news/")
     absolute_url("x", text)
+
+
+@pytest.mark.parametrize("url, address", [
+    ("https://partner.example/a b", "https://partner.example/a%20b"),
+    ('https://partner.example/?q="x"&v=<1>', "https://partner.example/?q=%22x%22&v=%3C1%3E"),
+    ("https://partner.example/grüße/a|b", "https://partner.example/grüße/a%7Cb"),
+    ("https://partner.example/a%20b?x=1#top", "https://partner.example/a%20b?x=1#top"),
+])
+def test_a_web_address_encodes_only_what_no_iri_may_hold(url: str, address: str) -> None:
+    assert web_address(url) == address
+    assert web_address(address) == address
