@@ -87,8 +87,13 @@ def read_feed_dates(feed: ParsedFeed, languages: Iterable[str | None], *, now: d
             elif entry.published is None:  # else the feed parser's reading stands
                 unread.append(text[:MAX_DATE_TEXT])
         entries.append(entry)
+    if not unread:
+        return replace(feed, entries=tuple(entries))
+    said = (f"{len(unread)} of {len(entries)} dates could not be read (e.g. {unread[0]!r}); "
+            "the first-seen time is used instead")
     return replace(feed, entries=tuple(entries),
-                   unparsed_dates=feed.unparsed_dates + tuple(unread))
+                   unparsed_dates=feed.unparsed_dates + tuple(unread),
+                   warning=f"{feed.warning}; {said}" if feed.warning else said)
 
 
 def clean(text: str) -> str:

@@ -102,6 +102,8 @@ def test_dates_in_the_feeds_language_are_read_as_people_write_them(fast: bool) -
         datetime(2026, 3, 11, 23, 0, tzinfo=UTC), datetime(2026, 3, 12, 9, 0, tzinfo=UTC),
         None]
     assert feed.unparsed_dates == ("kein Datum",)
+    assert feed.warning == ("1 of 5 dates could not be read (e.g. 'kein Datum'); the "
+                            "first-seen time is used instead")
 
 
 def test_dates_in_turkish_and_russian_feeds() -> None:

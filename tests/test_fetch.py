@@ -381,7 +381,9 @@ def test_a_feed_that_writes_its_dates_in_german_keeps_them(
     assert {title: published[title][:16] for title in published if title != "Ohne"} == {
         "Meldung 9": "2026-03-09T09:00", "Meldung 10": "2026-03-10T09:00",
         "Meldung 11": "2026-03-11T09:00"}
-    assert states(settings)["p"].unparsed_dates == 1
+    state = states(settings)["p"]
+    assert state.unparsed_dates == 1
+    assert "1 of 4 dates could not be read (e.g. 'bald')" in (state.warning or "")
 
 
 def test_links_with_spaces_are_published_as_addresses_every_reader_can_follow(
