@@ -21,7 +21,7 @@ from __future__ import annotations
 import codecs
 import re
 
-__all__ = ["charset_of", "declared_in_xml", "stale_label", "utf8_or_legacy", "with_charset"]
+__all__ = ["charset_of", "declared_in_xml", "stale_labels", "utf8_or_legacy", "with_charset"]
 
 _CHARSET = re.compile(r"""(;\s*charset\s*=\s*["']?)([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _XML_DECLARATION = re.compile(rb"""\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
@@ -46,21 +46,18 @@ def declared_in_xml(body: bytes) -> str | None:
     return found[1].decode("ascii") if found else None
 
 
-def stale_label(body: bytes, *labels: str | None) -> str | None:
-    """The first of `labels` (the server's, the document's) that names a charset other
-    than UTF-8 when `body` is UTF-8 all the same: it holds non-ASCII, all of it valid
-    UTF-8. None when the labels say UTF-8 or nothing, or the bytes are not UTF-8 (then
-    the labels are believed). UTF-16 and UTF-32 labels do not count (their bytes look
-    nothing like UTF-8); an unknown name (``utf8mb4``, a typo) does, as nothing could
-    read by it anyway."""
-    stale = next((label for label in labels
-                  if label and not _is_utf8(label) and _ascii_compatible(label)), None)
-    if stale is None or body.isascii():
-        return None  # nothing to overrule, or nothing a label would change
+def stale_labels(body: bytes, *labels: str | None) -> list[str]:
+    """Those of `labels` (the server's, the document's) that name a charset other than
+    UTF-8 when `body` is UTF-8 all the same: it holds non-ASCII, all of it valid UTF-8.
+    Empty when the labels say UTF-8 or nothing, or the bytes are not UTF-8 (then the
+    labels are believed). The bytes are looked at once, whatever the number of labels."""
+    stale = [label for label in labels if label and _legacy(label)]
+    if not stale or body.isascii():
+        return []  # nothing to overrule, or nothing a label would change
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        return None
+        return []
     return stale
 
 
@@ -76,12 +73,20 @@ def utf8_or_legacy(body: bytes, label: str | None) -> tuple[str, str]:
         return body.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
-    if label and not _is_utf8(label) and _ascii_compatible(label):
+    if label and _legacy(label):
         try:
             return body.decode(label, errors="replace"), label
         except LookupError:
             pass
     return body.decode("windows-1252", errors="replace"), "windows-1252"
+
+
+def _legacy(name: str) -> bool:
+    """A charset other than UTF-8 that writes ASCII as ASCII. UTF-16 and UTF-32 do not
+    count (their bytes look nothing like UTF-8); an unknown name (``utf8mb4``, a typo)
+    does, as nothing could read by it anyway: valid UTF-8 is the best reading of what
+    it labels."""
+    return not _is_utf8(name) and _ascii_compatible(name)
 
 
 def _is_utf8(name: str) -> bool:
@@ -92,9 +97,7 @@ def _is_utf8(name: str) -> bool:
 
 
 def _ascii_compatible(name: str) -> bool:
-    """Whether the charset writes ASCII as ASCII (not UTF-16 or UTF-32, whose bytes
-    look nothing like UTF-8). An unknown name (``utf8mb4``, a typo) cannot be read by
-    anyway: valid UTF-8 is the best reading of what it labels."""
+    """Whether the charset writes ASCII as ASCII; an unknown name counts as one."""
     try:
         return codecs.lookup(name).name not in ("utf-16", "utf-16-le", "utf-16-be",
                                                "utf-32", "utf-32-le", "utf-32-be")

@@ -133,13 +133,13 @@ def _charset(body: bytes, content_type: str | None) -> tuple[str | None, str | N
     charset outweighs the XML declaration in both parsers)."""
     labels = {"the charset of its Content-Type header": encoding.charset_of(content_type),
               "its XML declaration": encoding.declared_in_xml(body)}
-    stale = [where for where, label in labels.items() if encoding.stale_label(body, label)]
+    stale = encoding.stale_labels(body, *labels.values())
     if not stale:
         return content_type, None
-    named = " and ".join(sorted({str(labels[where]) for where in stale}))
+    wrong = [where for where, label in labels.items() if label in stale]
     return (encoding.with_charset(content_type or "application/xml", "utf-8"),
-            f"the feed is labelled {named} but it is UTF-8 (read as UTF-8); "
-            f"{' and '.join(stale)} should say utf-8")
+            f"the feed is labelled {' and '.join(sorted(set(stale)))} but it is UTF-8 "
+            f"(read as UTF-8); {' and '.join(wrong)} should say utf-8")
 
 
 def _entry(raw: Mapping[str, Any]) -> ParsedEntry:

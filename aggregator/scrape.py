@@ -61,7 +61,7 @@ def decode(body: bytes, content_type: str | None = None) -> str:
     meta = _META_CHARSET.search(body[:4096])
     declared = meta[1].decode("ascii") if meta else None
     label = encoding.charset_of(content_type)
-    if encoding.stale_label(body, label, declared):
+    if encoding.stale_labels(body, label, declared):
         return body.decode("utf-8")
     for name in (label, declared):
         if name:

@@ -68,21 +68,21 @@ def test_a_stale_xml_declaration_is_overruled_by_the_bytes_too(content_type: str
 
 
 @pytest.mark.parametrize("body, label, declared, expected", [
-    ("Привет".encode(), "windows-1251", None, "windows-1251"),
-    ("Привет".encode(), "windows-1251", "utf-8", "windows-1251"),
-    ("Привет".encode(), None, "koi8-r", "koi8-r"),
-    ("Привет".encode(), "utf-8", "koi8-r", "koi8-r"),  # the stale one is named
-    ("Привет".encode(), "windows-1251", "windows-1251", "windows-1251"),
-    ("Привет".encode(), "no-such-charset", None, "no-such-charset"),
-    ("Привет".encode("cp1251"), "windows-1251", None, None),  # not valid UTF-8
-    (b"plain ASCII", "windows-1251", None, None),  # the label changes nothing
-    ("Привет".encode(), "utf-8", None, None),  # nothing to overrule
-    ("Привет".encode(), None, None, None),
-    ("Привет".encode(), "utf-16", None, None),  # another shape of bytes
+    ("Привет".encode(), "windows-1251", None, ["windows-1251"]),
+    ("Привет".encode(), "windows-1251", "utf-8", ["windows-1251"]),
+    ("Привет".encode(), None, "koi8-r", ["koi8-r"]),
+    ("Привет".encode(), "utf-8", "koi8-r", ["koi8-r"]),  # the stale one is named
+    ("Привет".encode(), "windows-1251", "cp1251", ["windows-1251", "cp1251"]),
+    ("Привет".encode(), "no-such-charset", None, ["no-such-charset"]),
+    ("Привет".encode("cp1251"), "windows-1251", None, []),  # not valid UTF-8
+    (b"plain ASCII", "windows-1251", None, []),  # the label changes nothing
+    ("Привет".encode(), "utf-8", None, []),  # nothing to overrule
+    ("Привет".encode(), None, None, []),
+    ("Привет".encode(), "utf-16", None, []),  # another shape of bytes
 ])
-def test_stale_label(body: bytes, label: str | None, declared: str | None,
-                     expected: str | None) -> None:
-    assert encoding.stale_label(body, label, declared) == expected
+def test_stale_labels(body: bytes, label: str | None, declared: str | None,
+                      expected: list[str]) -> None:
+    assert encoding.stale_labels(body, label, declared) == expected
 
 
 def test_the_charset_parameter_is_read_and_replaced() -> None:
